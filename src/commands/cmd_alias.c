@@ -1,0 +1,385 @@
+/*
+ * cmd_alias.c - "vmailctl alias add|del|list": addresses that forward to
+ * mailboxes or to external addresses, and catch-alls.
+ *
+ *   vmailctl alias add SOURCE DEST [DEST...]
+ *   vmailctl alias del SOURCE [DEST...]
+ *   vmailctl alias list [--json] [DOMAIN]
+ *
+ * SOURCE is "local@domain" in a hosted domain, or "@domain" (catch-all:
+ * mail for any address of the domain that is neither a mailbox nor an
+ * alias).  The store keeps one row per (SOURCE, DEST).  Adding or
+ * deleting several destinations is all-or-nothing: one transaction.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands/cmd_common.h"
+#include "commands/commands.h"
+#include "lib/output.h"
+#include "lib/service.h"
+#include "lib/util.h"
+#include "lib/validate.h"
+
+static const char alias_usage[] =
+	"usage: vmailctl alias add SOURCE DEST [DEST...]\n"
+	"       vmailctl alias del SOURCE [DEST...]\n"
+	"       vmailctl alias list [--json] [DOMAIN]\n"
+	"\n"
+	"Manage aliases.  SOURCE '@DOMAIN' is a catch-all.\n"
+	"Run 'vmailctl alias SUBCOMMAND --help' for details.\n";
+
+static const char add_usage[] =
+	"usage: vmailctl alias add SOURCE DEST [DEST...]\n"
+	"\n"
+	"Deliver mail for SOURCE to each DEST.  SOURCE is an address in a\n"
+	"hosted domain that is not a mailbox, or '@DOMAIN' for a catch-all\n"
+	"(mail to unknown addresses of DOMAIN).  A DEST is a mailbox, another\n"
+	"address hosted here, or an external address (mail is forwarded).\n"
+	"Either every DEST is added, or none.\n"
+	"\n"
+	"  -h, --help   show this help\n";
+
+static const char del_usage[] =
+	"usage: vmailctl alias del SOURCE [DEST...]\n"
+	"\n"
+	"Stop delivering SOURCE to the given DESTs, or to all of them if none\n"
+	"is given.  Every given pair must exist, or nothing is deleted.\n"
+	"\n"
+	"  -h, --help   show this help\n";
+
+static const char list_usage[] =
+	"usage: vmailctl alias list [--json] [DOMAIN]\n"
+	"\n"
+	"List aliases, one line per SOURCE and DEST, of every domain or only\n"
+	"of DOMAIN.\n"
+	"\n"
+	"  -j, --json   print a JSON array of objects\n"
+	"  -h, --help   show this help\n";
+
+typedef char address_buf[VM_ADDRESS_MAX + 1];
+
+/* A parsed "SOURCE [DEST...]" command line. */
+struct alias_args {
+	address_buf source;
+	char domain[VM_DOMAIN_MAX + 1];   /* of the source */
+	address_buf *dests;
+	int n;
+};
+
+static void free_args(struct alias_args *a)
+{
+	free(a->dests);
+}
+
+/* Validate SOURCE and each DEST (lower-cased); refuse a DEST that
+ * is SOURCE or is given twice.  Prints why and returns false. */
+static bool parse_operands(int argc, char **argv, struct alias_args *a)
+{
+	const char *at;
+
+	if (!cmd_arg_alias_source(argv[0], a->source, sizeof a->source))
+		return false;
+	at = strrchr(a->source, '@');
+	vm_strlcpy(a->domain, at + 1, sizeof a->domain);
+	a->n = argc - 1;
+	if (a->n && !(a->dests = calloc((size_t)a->n, sizeof *a->dests))) {
+		vm_errno("out of memory");
+		return false;
+	}
+	for (int i = 0; i < a->n; i++) {
+		if (!cmd_arg_address("destination", argv[i + 1], a->dests[i],
+				     sizeof a->dests[i]))
+			return false;
+		if (!strcmp(a->dests[i], a->source)) {
+			vm_err("alias '%s' cannot deliver to itself",
+			       a->source);
+			return false;
+		}
+		for (int j = 0; j < i; j++)
+			if (!strcmp(a->dests[j], a->dests[i])) {
+				vm_err("destination '%s' is given twice",
+				       a->dests[i]);
+				return false;
+			}
+	}
+	return true;
+}
+
+/* ---- lookups used by the checks ------------------------------------- */
+
+static int stop_at_first_mailbox(const struct store_mailbox *m, void *ctx)
+{
+	return 1;
+}
+
+static int count_alias(const struct store_alias *a, void *ctx)
+{
+	(*(int *)ctx)++;
+	return 0;
+}
+
+/* 1 if address is a mailbox, 0 if not, -1 on error (printed). */
+static int is_mailbox(struct store *s, const char *address)
+{
+	enum store_status st = store_mailbox_get(s, address,
+						 stop_at_first_mailbox, NULL);
+
+	if (st == STORE_ERROR)
+		cmd_store_fail(s, st);
+	return st == STORE_OK ? 1 : st == STORE_NOT_FOUND ? 0 : -1;
+}
+
+/* 1 if source has alias rows, 0 if not, -1 on error (printed). */
+static int is_alias(struct store *s, const char *source)
+{
+	int n = 0;
+	enum store_status st = store_alias_list(s, NULL, source, count_alias,
+						&n);
+
+	if (st != STORE_OK) {
+		cmd_store_fail(s, st);
+		return -1;
+	}
+	return n > 0;
+}
+
+static int ignore_domain(const struct store_domain *d, void *ctx)
+{
+	return 0;
+}
+
+/* 1 if domain is hosted, 0 if not, -1 on error (printed). */
+static int is_hosted(struct store *s, const char *domain)
+{
+	enum store_status st = store_domain_get(s, domain, ignore_domain,
+						NULL);
+
+	if (st == STORE_ERROR)
+		cmd_store_fail(s, st);
+	return st == STORE_OK ? 1 : st == STORE_NOT_FOUND ? 0 : -1;
+}
+
+/* ---- add ----------------------------------------------------------- */
+
+/* The source may be new or already an alias, but not a mailbox. */
+static bool source_is_usable(struct store *s, const struct alias_args *a)
+{
+	int r;
+
+	if (!cmd_require_domain(s, a->domain))
+		return false;
+	if ((r = is_mailbox(s, a->source)) > 0)
+		vm_err("'%s' is a mailbox; an address is either a mailbox or "
+		       "an alias (to forward a mailbox's mail, use a Sieve "
+		       "redirect)", a->source);
+	return r == 0;
+}
+
+/* dest with a "+tag" extension removed from its local part, into out. */
+static void strip_extension(const char *dest, char *out, size_t size)
+{
+	const char *plus = strchr(dest, '+');
+	const char *at = strrchr(dest, '@');
+
+	vm_strlcpy(out, dest, size);
+	if (plus && at && plus < at && (size_t)(plus - dest) < size)
+		snprintf(out + (plus - dest), size - (size_t)(plus - dest),
+			 "%s", at);
+}
+
+/* A destination in a domain hosted here must lead somewhere: a mailbox
+ * (also as user+tag), an alias, or the domain's catch-all.  Otherwise
+ * the mail would be accepted and then bounce.  External ones are fine. */
+static bool destination_is_deliverable(struct store *s, const char *dest)
+{
+	address_buf base;
+	char catchall[VM_DOMAIN_MAX + 2];
+	const char *domain = strrchr(dest, '@') + 1;
+	int r;
+
+	if ((r = is_hosted(s, domain)) <= 0)
+		return r == 0;
+	strip_extension(dest, base, sizeof base);
+	snprintf(catchall, sizeof catchall, "@%s", domain);
+	if ((r = is_mailbox(s, dest)) != 0 ||
+	    (r = is_mailbox(s, base)) != 0 ||
+	    (r = is_alias(s, dest)) != 0 ||
+	    (r = is_alias(s, catchall)) != 0)
+		return r > 0;
+	vm_err("destination '%s' does not exist: %s is hosted here, but has "
+	       "no such mailbox or alias (add it first)", dest, domain);
+	return false;
+}
+
+/* All checks and inserts inside one transaction. */
+static int add_aliases(struct store *s, const struct alias_args *a)
+{
+	enum store_status st = store_begin(s);
+
+	if (st != STORE_OK)
+		return cmd_store_fail(s, st);
+	if (!source_is_usable(s, a))
+		goto fail;
+	for (int i = 0; i < a->n; i++) {
+		if (!destination_is_deliverable(s, a->dests[i]))
+			goto fail;
+		if ((st = store_alias_add(s, a->source, a->dests[i])) !=
+		    STORE_OK) {
+			cmd_store_fail(s, st);
+			goto fail;
+		}
+	}
+	if ((st = store_commit(s)) == STORE_OK)
+		return VM_EXIT_OK;
+	cmd_store_fail(s, st);
+fail:
+	store_rollback(s);
+	return VM_EXIT_FAIL;
+}
+
+static int alias_add(int argc, char **argv)
+{
+	struct alias_args a = { .dests = NULL };
+	struct store *s;
+	int ret = cmd_parse_help_only("alias add", argc, argv, add_usage);
+
+	if (ret >= 0)
+		return ret;
+	if (argc - optind < 2)
+		return cmd_usage_error(add_usage, "alias add: expected "
+				       "SOURCE DEST [DEST...]");
+	ret = VM_EXIT_FAIL;
+	if (parse_operands(argc - optind, argv + optind, &a) &&
+	    (s = cmd_open_store())) {
+		ret = add_aliases(s, &a);
+		store_close(s);
+	}
+	if (ret == VM_EXIT_OK)
+		service_directory_changed(NULL, false);
+	free_args(&a);
+	return ret;
+}
+
+/* ---- del ----------------------------------------------------------- */
+
+static int del_aliases(struct store *s, const struct alias_args *a)
+{
+	enum store_status st = store_begin(s);
+
+	if (st == STORE_OK && a->n == 0)
+		st = store_alias_del(s, a->source, NULL);
+	for (int i = 0; st == STORE_OK && i < a->n; i++)
+		st = store_alias_del(s, a->source, a->dests[i]);
+	if (st == STORE_OK)
+		st = store_commit(s);
+	if (st == STORE_OK)
+		return VM_EXIT_OK;
+	store_rollback(s);
+	return cmd_store_fail(s, st);
+}
+
+static int alias_del(int argc, char **argv)
+{
+	struct alias_args a = { .dests = NULL };
+	struct store *s;
+	int ret = cmd_parse_help_only("alias del", argc, argv, del_usage);
+
+	if (ret >= 0)
+		return ret;
+	if (argc - optind < 1)
+		return cmd_usage_error(del_usage,
+				       "alias del: expected SOURCE [DEST...]");
+	ret = VM_EXIT_FAIL;
+	if (parse_operands(argc - optind, argv + optind, &a) &&
+	    (s = cmd_open_store())) {
+		ret = del_aliases(s, &a);
+		store_close(s);
+	}
+	if (ret == VM_EXIT_OK)
+		service_directory_changed(NULL, false);
+	free_args(&a);
+	return ret;
+}
+
+/* ---- list ---------------------------------------------------------- */
+
+static int print_alias(const struct store_alias *a, void *ctx)
+{
+	int *rows = ctx;
+
+	if ((*rows)++ == 0)
+		printf("%-40s %s\n", "SOURCE", "DESTINATION");
+	printf("%-40s %s\n", a->source, a->destination);
+	return 0;
+}
+
+static int json_alias(const struct store_alias *a, void *ctx)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "source", json_object_new_string(a->source));
+	json_object_object_add(o, "destination",
+			       json_object_new_string(a->destination));
+	json_object_object_add(o, "domain", json_object_new_string(a->domain));
+	json_object_object_add(o, "catch_all",
+			       json_object_new_boolean(a->source[0] == '@'));
+	json_object_object_add(o, "created",
+			       json_object_new_string(a->created));
+	json_object_array_add(ctx, o);
+	return 0;
+}
+
+static int alias_list(int argc, char **argv)
+{
+	char domain[VM_DOMAIN_MAX + 1];
+	struct json_object *arr = NULL;
+	bool json, one_domain;
+	struct store *s;
+	enum store_status st;
+	int ret, rows = 0;
+
+	ret = cmd_parse_json_opts("alias list", argc, argv, list_usage, &json);
+	if (ret >= 0)
+		return ret;
+	if (argc - optind > 1)
+		return cmd_usage_error(list_usage,
+				       "alias list: at most one DOMAIN");
+	one_domain = argc - optind == 1;
+	if (one_domain && !cmd_arg_domain(argv[optind], domain, sizeof domain))
+		return VM_EXIT_FAIL;
+	if (!(s = cmd_open_store()))
+		return VM_EXIT_FAIL;
+	if (one_domain && !cmd_require_domain(s, domain)) {
+		store_close(s);
+		return VM_EXIT_FAIL;
+	}
+	if (json)
+		arr = json_object_new_array();
+	st = store_alias_list(s, one_domain ? domain : NULL, NULL,
+			      json ? json_alias : print_alias,
+			      json ? (void *)arr : &rows);
+	if (st != STORE_OK) {
+		cmd_store_fail(s, st);
+		json_object_put(arr);
+		store_close(s);
+		return VM_EXIT_FAIL;
+	}
+	store_close(s);
+	if (json)
+		return out_json(arr) == 0 ? VM_EXIT_OK : VM_EXIT_FAIL;
+	return cmd_flush_stdout();
+}
+
+int cmd_alias(int argc, char **argv)
+{
+	static const struct subcommand subs[] = {
+		{ "add", alias_add },
+		{ "del", alias_del },
+		{ "list", alias_list },
+	};
+
+	return cmd_dispatch(argc, argv, subs, sizeof subs / sizeof *subs,
+			    alias_usage);
+}

@@ -1,0 +1,309 @@
+/*
+ * cmd_common.c - what the directory commands share: opening the store
+ * named by the configuration, dispatching "vmailctl CMD SUBCMD",
+ * reporting option errors, validating arguments with one clear message,
+ * and getting a new password without it ever touching argv.
+ *
+ * See cmd_common.h for the contract of each helper.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands/cmd_common.h"
+#include "commands/commands.h"
+#include "lib/password.h"
+#include "lib/size.h"
+#include "lib/util.h"
+#include "lib/validate.h"
+
+/* ---- configuration and store --------------------------------------- */
+
+bool cmd_load_config(struct vm_config *cfg)
+{
+	const char *db = getenv("VMAIL_DB");
+	bool found;
+
+	config_defaults(cfg);
+	if (!config_load(config_path(), cfg, &found))
+		return false;
+	if (db && *db && !vm_strlcpy(cfg->database, db, sizeof cfg->database)) {
+		vm_err("VMAIL_DB is too long");
+		return false;
+	}
+	return true;
+}
+
+struct store *cmd_open_store_cfg(struct vm_config *cfg)
+{
+	if (!cmd_load_config(cfg))
+		return NULL;
+	return store_open(cfg->database, true);
+}
+
+struct store *cmd_open_store(void)
+{
+	struct vm_config cfg;
+
+	return cmd_open_store_cfg(&cfg);
+}
+
+/* ---- command line -------------------------------------------------- */
+
+int cmd_help(const char *usage)
+{
+	fputs(usage, stdout);
+	return VM_EXIT_OK;
+}
+
+int cmd_usage_error(const char *usage, const char *msg)
+{
+	if (msg)
+		vm_err("%s", msg);
+	fputs(usage, stderr);
+	return VM_EXIT_USAGE;
+}
+
+static bool is_help(const char *arg)
+{
+	return !strcmp(arg, "-h") || !strcmp(arg, "--help") ||
+	       !strcmp(arg, "help");
+}
+
+int cmd_dispatch(int argc, char **argv, const struct subcommand *subs,
+		 size_t n, const char *usage)
+{
+	char shown[80];
+	char msg[160];
+
+	if (argc < 2)
+		return cmd_usage_error(usage, NULL);
+	if (is_help(argv[1]))
+		return cmd_help(usage);
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(argv[1], subs[i].name))
+			return subs[i].run(argc - 1, argv + 1);
+	snprintf(msg, sizeof msg, "%s: unknown subcommand '%s'", argv[0],
+		 cmd_shown(argv[1], shown));
+	return cmd_usage_error(usage, msg);
+}
+
+int cmd_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
+	       const struct option *longopts)
+{
+	char shown[80], opt[3] = "-?";
+	const char *what, *arg;
+	int c;
+
+	opterr = 0;   /* we print our own, naming the command */
+	c = getopt_long(argc, argv, shortopts, longopts, NULL);
+	if (c != '?' && c != ':')
+		return c;
+	what = c == ':' ? "missing value for option" : "unknown option";
+	arg = argv[optind - 1];
+	/* A long option is named by its word; a short one by optopt, as it
+	 * may sit in a cluster such as "-fx". */
+	if (optopt && strncmp(arg, "--", 2) != 0) {
+		opt[1] = (char)optopt;
+		arg = opt;
+	}
+	vm_err("%s: %s '%s'", cmd, what, cmd_shown(arg, shown));
+	return '?';
+}
+
+int cmd_parse_help_only(const char *cmd, int argc, char **argv,
+			const char *usage)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	optind = 0;
+	if ((c = cmd_getopt(cmd, argc, argv, "+:h", opts)) != -1)
+		return c == 'h' ? cmd_help(usage) :
+				  cmd_usage_error(usage, NULL);
+	return -1;
+}
+
+int cmd_parse_json_opts(const char *cmd, int argc, char **argv,
+			const char *usage, bool *json)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	*json = false;
+	optind = 0;
+	while ((c = cmd_getopt(cmd, argc, argv, "+:jh", opts)) != -1) {
+		if (c == 'j')
+			*json = true;
+		else if (c == 'h')
+			return cmd_help(usage);
+		else
+			return cmd_usage_error(usage, NULL);
+	}
+	return -1;
+}
+
+int cmd_flush_stdout(void)
+{
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return VM_EXIT_OK;
+	vm_errno("cannot write to standard output");
+	return VM_EXIT_FAIL;
+}
+
+const char *cmd_shown(const char *arg, char *buf)
+{
+	size_t i;
+
+	for (i = 0; arg[i] && i < 60; i++)
+		buf[i] = isprint((unsigned char)arg[i]) ? arg[i] : '?';
+	if (arg[i])
+		strcpy(buf + i, "...");
+	else
+		buf[i] = '\0';
+	return buf;
+}
+
+/* ---- arguments ----------------------------------------------------- */
+
+typedef bool (*validator)(const char *, char *, size_t);
+
+/* Copy, lower-case and validate; one message on failure. */
+static bool normalise(const char *what, validator ok, const char *arg,
+		      char *out, size_t size)
+{
+	char why[128] = "";
+	char shown[80];
+
+	if (!vm_strlcpy(out, arg, size)) {
+		vm_err("invalid %s '%s': too long (%zu characters)", what,
+		       cmd_shown(arg, shown), strlen(arg));
+		return false;
+	}
+	vm_ascii_lower(out);
+	if (!ok(out, why, sizeof why)) {
+		vm_err("invalid %s '%s': %s", what, cmd_shown(arg, shown),
+		       why[0] ? why : "not valid");
+		return false;
+	}
+	return true;
+}
+
+bool cmd_arg_domain(const char *arg, char *out, size_t size)
+{
+	return normalise("domain", valid_domain, arg, out, size);
+}
+
+bool cmd_arg_address(const char *what, const char *arg, char *out,
+		     size_t size)
+{
+	return normalise(what, valid_address, arg, out, size);
+}
+
+bool cmd_arg_alias_source(const char *arg, char *out, size_t size)
+{
+	return normalise("alias source", valid_alias_source, arg, out, size);
+}
+
+bool cmd_arg_mailbox(const char *arg, char *out, size_t size)
+{
+	char local[VM_LOCALPART_MAX + 1], domain[VM_DOMAIN_MAX + 1];
+	char why[128] = "";
+	char shown[80];
+
+	if (!normalise("address", valid_address, arg, out, size))
+		return false;
+	if (!split_address(out, local, sizeof local, domain, sizeof domain) ||
+	    !valid_mailbox_localpart(local, why, sizeof why)) {
+		vm_err("invalid mailbox address '%s': %s",
+		       cmd_shown(arg, shown), why[0] ? why : "not valid");
+		return false;
+	}
+	return true;
+}
+
+bool cmd_arg_size(const char *what, const char *arg, uint64_t *out)
+{
+	char why[128] = "";
+	char shown[80];
+
+	if (parse_size(arg, out, why, sizeof why))
+		return true;
+	vm_err("invalid %s '%s': %s", what, cmd_shown(arg, shown),
+	       why[0] ? why : "not a size");
+	return false;
+}
+
+/* ---- the store ----------------------------------------------------- */
+
+static int ignore_domain(const struct store_domain *d, void *ctx)
+{
+	return 0;
+}
+
+bool cmd_require_domain(struct store *s, const char *domain)
+{
+	enum store_status st = store_domain_get(s, domain, ignore_domain, NULL);
+
+	if (st == STORE_OK)
+		return true;
+	if (st == STORE_NOT_FOUND)
+		vm_err("domain '%s' is not hosted (see 'vmailctl domain add')",
+		       domain);
+	else
+		cmd_store_fail(s, st);
+	return false;
+}
+
+int cmd_store_fail(struct store *s, enum store_status st)
+{
+	if (st == STORE_ERROR)
+		vm_err("database error: %s", store_errmsg(s));
+	else
+		vm_err("%s", store_errmsg(s));
+	return VM_EXIT_FAIL;
+}
+
+/* ---- passwords ----------------------------------------------------- */
+
+static bool hash_or_explain(const char *plain, char *hash, size_t hashlen)
+{
+	char why[128] = "";
+
+	if (password_hash(plain, hash, hashlen, why, sizeof why))
+		return true;
+	vm_err("password rejected: %s", why[0] ? why : "cannot hash it");
+	return false;
+}
+
+bool cmd_new_password(bool from_stdin, char *hash, size_t hashlen,
+		      char *generated, size_t genlen)
+{
+	char plain[VM_PASSWORD_MAX + 1];
+	bool ok;
+
+	generated[0] = '\0';
+	if (!from_stdin) {
+		if (genlen <= VM_GENERATED_PASSWORD ||
+		    !password_generate(generated, VM_GENERATED_PASSWORD)) {
+			vm_err("cannot generate a password");
+			return false;
+		}
+		return hash_or_explain(generated, hash, hashlen);
+	}
+	if (!vm_read_secret_stdin(plain, sizeof plain)) {   /* says why */
+		vm_explicit_bzero(plain, sizeof plain);
+		return false;
+	}
+	ok = hash_or_explain(plain, hash, hashlen);
+	vm_explicit_bzero(plain, sizeof plain);
+	return ok;
+}

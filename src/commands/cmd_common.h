@@ -1,0 +1,102 @@
+/*
+ * cmd_common.h - helpers shared by the directory commands (cmd_domain.c,
+ * cmd_user.c, cmd_alias.c; cmd_setup.c may use them too): opening the
+ * store, dispatching sub-subcommands, option errors, and turning what an
+ * administrator typed into canonical, validated values with one clear
+ * error message each.
+ *
+ * The cmd_arg_*() functions lower-case and validate an argument into a
+ * caller buffer.  On failure they print "vmailctl: invalid WHAT 'ARG':
+ * reason" (ARG shortened and made printable) and return false; the
+ * command then returns VM_EXIT_FAIL.
+ */
+#ifndef VMAIL_CMD_COMMON_H
+#define VMAIL_CMD_COMMON_H
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/config.h"
+#include "store/store.h"
+
+/* Load the settings from config_path() over the defaults (a missing file
+ * is fine) and apply $VMAIL_DB.  Prints the reason on failure. */
+bool cmd_load_config(struct vm_config *cfg);
+/* cmd_load_config() into cfg, then open (creating) the database. */
+struct store *cmd_open_store_cfg(struct vm_config *cfg);
+
+/* One sub-subcommand ("add", "del", ...): run gets argv from its name. */
+struct subcommand {
+	const char *name;
+	int (*run)(int argc, char **argv);
+};
+
+/* Dispatch argv[1] to the matching entry of subs.  No name or an unknown
+ * one is a usage error; -h/--help/help print usage to stdout. */
+int cmd_dispatch(int argc, char **argv, const struct subcommand *subs,
+		 size_t n, const char *usage);
+
+/* getopt_long() that reports its own errors: unknown option or missing
+ * argument print "vmailctl CMD: ..." to stderr and return '?'.  Reset
+ * optind to 0 before the first call for a new argv.  shortopts should
+ * start with "+:" (stop at the first operand; report missing values). */
+int cmd_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
+	       const struct option *longopts);
+
+/* For a subcommand whose only option is -h/--help: parse argv; returns
+ * -1 to go on (optind at the first operand), else the exit code. */
+int cmd_parse_help_only(const char *cmd, int argc, char **argv,
+			const char *usage);
+
+/* For list and show: parse -j/--json (sets *json) and -h/--help; returns
+ * -1 to go on (optind at the first operand), else the exit code. */
+int cmd_parse_json_opts(const char *cmd, int argc, char **argv,
+			const char *usage, bool *json);
+
+/* Print usage to stdout; VM_EXIT_OK.  (For -h/--help.) */
+int cmd_help(const char *usage);
+/* Print "vmailctl: msg" (if msg) and usage to stderr; VM_EXIT_USAGE. */
+int cmd_usage_error(const char *usage, const char *msg);
+
+/* Flush stdout; on a write error say so.  VM_EXIT_OK or VM_EXIT_FAIL. */
+int cmd_flush_stdout(void);
+
+/* arg made safe to quote in a message: at most ~60 characters ("..."
+ * after), non-printable characters as '?'.  buf must hold 80 bytes. */
+const char *cmd_shown(const char *arg, char *buf);
+
+bool cmd_arg_domain(const char *arg, char *out, size_t size);
+/* Any mail address; what names it in the message ("destination"). */
+bool cmd_arg_address(const char *what, const char *arg, char *out,
+		     size_t size);
+/* A mailbox address: as cmd_arg_address, without '+' in the local part. */
+bool cmd_arg_mailbox(const char *arg, char *out, size_t size);
+/* "local@domain" or "@domain". */
+bool cmd_arg_alias_source(const char *arg, char *out, size_t size);
+/* A size such as a quota; what names it in the message ("quota"). */
+bool cmd_arg_size(const char *what, const char *arg, uint64_t *out);
+
+/* Print "vmailctl: domain 'D' is not hosted (see 'vmailctl domain add')"
+ * and return false if domain is not in the directory. */
+bool cmd_require_domain(struct store *s, const char *domain);
+
+/* Report a failed store call: the store's explanation for expected
+ * outcomes, "database error: ..." for STORE_ERROR.  Returns
+ * VM_EXIT_FAIL. */
+int cmd_store_fail(struct store *s, enum store_status st);
+
+/*
+ * A new password for a mailbox, hashed into hash.  With from_stdin, one
+ * line is read from standard input; otherwise a password is generated
+ * into generated (size >= VM_GENERATED_PASSWORD + 1) for the caller to
+ * print once the change is committed (then wipe it).  The plain text is
+ * never kept anywhere else.  Prints the reason and returns false on
+ * failure (unreadable input, too short, ...).
+ */
+#define VM_GENERATED_PASSWORD 16
+bool cmd_new_password(bool from_stdin, char *hash, size_t hashlen,
+		      char *generated, size_t genlen);
+
+#endif

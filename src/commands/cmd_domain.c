@@ -1,0 +1,260 @@
+/*
+ * cmd_domain.c - "vmailctl domain add|del|list": the domains this
+ * server receives mail for.
+ *
+ *   vmailctl domain add DOMAIN
+ *   vmailctl domain del [--force] DOMAIN
+ *   vmailctl domain list [--json]
+ *
+ * Each sub-subcommand is one function below with its own usage text.
+ * Writes happen in one transaction; bad input changes nothing.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands/cmd_common.h"
+#include "commands/commands.h"
+#include "lib/output.h"
+#include "lib/service.h"
+#include "lib/util.h"
+#include "lib/validate.h"
+
+static const char domain_usage[] =
+	"usage: vmailctl domain add DOMAIN\n"
+	"       vmailctl domain del [--force] DOMAIN\n"
+	"       vmailctl domain list [--json]\n"
+	"\n"
+	"Manage the domains this server receives mail for.\n"
+	"Run 'vmailctl domain SUBCOMMAND --help' for details.\n";
+
+static const char add_usage[] =
+	"usage: vmailctl domain add DOMAIN\n"
+	"\n"
+	"Host DOMAIN: accept mail for it, and allow mailboxes and aliases\n"
+	"in it.  Point its MX record at this server.\n"
+	"\n"
+	"  -h, --help   show this help\n";
+
+static const char del_usage[] =
+	"usage: vmailctl domain del [--force] DOMAIN\n"
+	"\n"
+	"Stop hosting DOMAIN.  Refused while it has mailboxes or aliases,\n"
+	"unless --force is given.  Mail on disk is kept.\n"
+	"\n"
+	"  -f, --force  also delete the domain's mailboxes and aliases\n"
+	"  -h, --help   show this help\n";
+
+static const char list_usage[] =
+	"usage: vmailctl domain list [--json]\n"
+	"\n"
+	"List the hosted domains with their numbers of mailboxes and aliases.\n"
+	"\n"
+	"  -j, --json   print a JSON array of objects\n"
+	"  -h, --help   show this help\n";
+
+/* ---- add ----------------------------------------------------------- */
+
+static int domain_add(int argc, char **argv)
+{
+	char name[VM_DOMAIN_MAX + 1];
+	struct store *s;
+	enum store_status st;
+	int ret = cmd_parse_help_only("domain add", argc, argv, add_usage);
+
+	if (ret >= 0)
+		return ret;
+	if (argc - optind != 1)
+		return cmd_usage_error(add_usage,
+				       "domain add: expected DOMAIN");
+	if (!cmd_arg_domain(argv[optind], name, sizeof name))
+		return VM_EXIT_FAIL;
+	if (!(s = cmd_open_store()))
+		return VM_EXIT_FAIL;
+	st = store_begin(s);
+	if (st == STORE_OK)
+		st = store_domain_add(s, name);
+	if (st == STORE_OK)
+		st = store_commit(s);
+	if (st != STORE_OK) {
+		store_rollback(s);
+		cmd_store_fail(s, st);
+		store_close(s);
+		return VM_EXIT_FAIL;
+	}
+	store_close(s);
+	service_directory_changed(NULL, false);
+	return VM_EXIT_OK;
+}
+
+/* ---- del ----------------------------------------------------------- */
+
+/* The addresses of the domain's mailboxes, to log their sessions out
+ * after a forced delete. */
+struct addr_list {
+	char **v;
+	size_t n;
+};
+
+static int collect_address(const struct store_mailbox *m, void *ctx)
+{
+	struct addr_list *l = ctx;
+	char **v = realloc(l->v, (l->n + 1) * sizeof *v);
+
+	if (!v || !(v[l->n] = strdup(m->address))) {
+		if (v)
+			l->v = v;
+		return 1;
+	}
+	l->v = v;
+	l->n++;
+	return 0;
+}
+
+static void free_addr_list(struct addr_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+}
+
+/* Delete inside a transaction; the mailboxes removed land in gone. */
+static int delete_domain(struct store *s, const char *name, bool force,
+			 struct addr_list *gone)
+{
+	enum store_status st = store_begin(s);
+
+	if (st == STORE_OK)
+		st = store_mailbox_list(s, name, collect_address, gone);
+	if (st == STORE_OK)
+		st = store_domain_del(s, name, force);
+	if (st == STORE_OK)
+		st = store_commit(s);
+	if (st == STORE_OK)
+		return VM_EXIT_OK;
+	store_rollback(s);
+	if (st == STORE_NOT_FOUND)
+		vm_err("domain '%s' is not hosted", name);
+	else if (st == STORE_CONFLICT)
+		vm_err("%s; delete them first, or use --force",
+		       store_errmsg(s));
+	else
+		cmd_store_fail(s, st);
+	return VM_EXIT_FAIL;
+}
+
+static int domain_del(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "force", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char name[VM_DOMAIN_MAX + 1];
+	struct addr_list gone = { NULL, 0 };
+	bool force = false;
+	struct store *s;
+	int c, ret;
+
+	optind = 0;
+	while ((c = cmd_getopt("domain del", argc, argv, "+:fh", opts)) != -1) {
+		if (c == 'f')
+			force = true;
+		else if (c == 'h')
+			return cmd_help(del_usage);
+		else
+			return cmd_usage_error(del_usage, NULL);
+	}
+	if (argc - optind != 1)
+		return cmd_usage_error(del_usage,
+				       "domain del: expected DOMAIN");
+	if (!cmd_arg_domain(argv[optind], name, sizeof name))
+		return VM_EXIT_FAIL;
+	if (!(s = cmd_open_store()))
+		return VM_EXIT_FAIL;
+	ret = delete_domain(s, name, force, &gone);
+	store_close(s);
+	if (ret == VM_EXIT_OK) {
+		service_directory_changed(NULL, false);
+		for (size_t i = 0; i < gone.n; i++)
+			service_directory_changed(gone.v[i], true);
+	}
+	free_addr_list(&gone);
+	return ret;
+}
+
+/* ---- list ---------------------------------------------------------- */
+
+static int print_domain(const struct store_domain *d, void *ctx)
+{
+	int *rows = ctx;
+
+	if ((*rows)++ == 0)
+		printf("%-32s %9s %7s  %-6s  %s\n", "DOMAIN", "MAILBOXES",
+		       "ALIASES", "ACTIVE", "CREATED");
+	printf("%-32s %9lld %7lld  %-6s  %s\n", d->name,
+	       (long long)d->mailboxes, (long long)d->aliases,
+	       d->active ? "yes" : "no", d->created);
+	return 0;
+}
+
+static int json_domain(const struct store_domain *d, void *ctx)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "name", json_object_new_string(d->name));
+	json_object_object_add(o, "active", json_object_new_boolean(d->active));
+	json_object_object_add(o, "mailboxes",
+			       json_object_new_int64(d->mailboxes));
+	json_object_object_add(o, "aliases", json_object_new_int64(d->aliases));
+	json_object_object_add(o, "created",
+			       json_object_new_string(d->created));
+	json_object_array_add(ctx, o);
+	return 0;
+}
+
+static int domain_list(int argc, char **argv)
+{
+	struct json_object *arr = NULL;
+	bool json;
+	struct store *s;
+	enum store_status st;
+	int ret, rows = 0;
+
+	ret = cmd_parse_json_opts("domain list", argc, argv, list_usage, &json);
+	if (ret >= 0)
+		return ret;
+	if (argc != optind)
+		return cmd_usage_error(list_usage,
+				       "domain list: unexpected argument");
+	if (!(s = cmd_open_store()))
+		return VM_EXIT_FAIL;
+	if (json) {
+		arr = json_object_new_array();
+		st = store_domain_list(s, json_domain, arr);
+	} else {
+		st = store_domain_list(s, print_domain, &rows);
+	}
+	if (st != STORE_OK) {
+		cmd_store_fail(s, st);
+		json_object_put(arr);
+		store_close(s);
+		return VM_EXIT_FAIL;
+	}
+	store_close(s);
+	if (json)
+		return out_json(arr) == 0 ? VM_EXIT_OK : VM_EXIT_FAIL;
+	return cmd_flush_stdout();
+}
+
+int cmd_domain(int argc, char **argv)
+{
+	static const struct subcommand subs[] = {
+		{ "add", domain_add },
+		{ "del", domain_del },
+		{ "list", domain_list },
+	};
+
+	return cmd_dispatch(argc, argv, subs, sizeof subs / sizeof *subs,
+			    domain_usage);
+}

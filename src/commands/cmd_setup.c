@@ -1,0 +1,335 @@
+/*
+ * cmd_setup.c - "vmailctl setup": converge this machine to a working
+ * Postfix + Dovecot virtual mail server.
+ *
+ *   vmailctl setup [--hostname FQDN] [--domain DOMAIN] [--admin ADDRESS]
+ *                  [--admin-password-stdin] [--message-size-limit SIZE]
+ *                  [--default-quota SIZE]
+ *
+ * The first run needs --hostname and --domain; they are written to
+ * /etc/vmail/vmail.conf, which later runs read (flags given again update
+ * it).  The steps, in order, each in its own file (see setup.h):
+ *
+ *   1. settings: vmail.conf merged with the flags, written back
+ *   2. the vmail user and group; /etc/vmail, /var/vmail, /var/lib/vmail
+ *   3. the directory database: created or migrated; reader ACLs
+ *   4. the TLS key and self-signed certificate, if there are none
+ *   5. Postfix and Dovecot configuration from the templates, checked
+ *      with "postfix check" / "doveconf -n" before they are installed
+ *   6. services: started if stopped, reloaded if their files changed
+ *   7. the first domain, the admin mailbox, postmaster@ and abuse@
+ *   8. a summary: services, ports, admin login, DNS records
+ *
+ * Nothing is rewritten or reloaded that is already right, so setup is
+ * safe to run again at any time (install.sh does, as the upgrade path).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "commands/cmd_common.h"
+#include "commands/commands.h"
+#include "commands/setup.h"
+#include "lib/config.h"
+#include "lib/service.h"
+#include "lib/tlscert.h"
+#include "lib/util.h"
+#include "store/store.h"
+
+static const char setup_usage[] =
+	"usage: vmailctl setup [--hostname FQDN] [--domain DOMAIN]\n"
+	"                      [--admin ADDRESS] [--admin-password-stdin]\n"
+	"                      [--message-size-limit SIZE] [--default-quota SIZE]\n"
+	"\n"
+	"Configure Postfix and Dovecot as a virtual mail server and start\n"
+	"them.  Safe to run again: only what differs is changed, and a run\n"
+	"with nothing to change rewrites no file and restarts nothing.\n"
+	"The first run needs --hostname and --domain; settings are kept in\n"
+	"/etc/vmail/vmail.conf, and flags given later update them.\n"
+	"\n"
+	"  -H, --hostname FQDN         name of this server (SMTP greeting,\n"
+	"                              certificate, MX target)\n"
+	"  -d, --domain DOMAIN         first hosted domain\n"
+	"  -a, --admin ADDRESS         administrator's mailbox (default\n"
+	"                              admin@DOMAIN); postmaster@ and abuse@\n"
+	"                              DOMAIN are aliases of it\n"
+	"  -p, --admin-password-stdin  read the admin password from the first\n"
+	"                              line of standard input (default: a\n"
+	"                              generated one, printed once when the\n"
+	"                              mailbox is created)\n"
+	"  -m, --message-size-limit SIZE\n"
+	"                              largest message accepted (e.g. 50M)\n"
+	"  -q, --default-quota SIZE    quota of new mailboxes (e.g. 2G; 0 or\n"
+	"                              'unlimited' for none)\n"
+	"  -h, --help                  show this help\n"
+	"\n"
+	"Local changes go in /etc/vmail/local/ (postfix-main.cf,\n"
+	"postfix-master.cf, dovecot.conf); setup keeps them.  See vmailctl(8).\n";
+
+/* The command line, before it is merged into the settings. */
+struct setup_flags {
+	const char *hostname, *domain, *admin;
+	const char *message_size_limit, *default_quota;
+	bool admin_password_stdin;
+};
+
+static int parse_flags(int argc, char **argv, struct setup_flags *f)
+{
+	static const struct option opts[] = {
+		{ "hostname", required_argument, NULL, 'H' },
+		{ "domain", required_argument, NULL, 'd' },
+		{ "admin", required_argument, NULL, 'a' },
+		{ "admin-password-stdin", no_argument, NULL, 'p' },
+		{ "message-size-limit", required_argument, NULL, 'm' },
+		{ "default-quota", required_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	optind = 0;
+	while ((c = cmd_getopt("setup", argc, argv, "+:H:d:a:pm:q:h",
+			       opts)) != -1) {
+		switch (c) {
+		case 'H': f->hostname = optarg; break;
+		case 'd': f->domain = optarg; break;
+		case 'a': f->admin = optarg; break;
+		case 'p': f->admin_password_stdin = true; break;
+		case 'm': f->message_size_limit = optarg; break;
+		case 'q': f->default_quota = optarg; break;
+		case 'h': return cmd_help(setup_usage);
+		default: return cmd_usage_error(setup_usage, NULL);
+		}
+	}
+	if (optind < argc) {
+		char shown[80], msg[128];
+
+		snprintf(msg, sizeof msg, "setup: unexpected argument '%s'",
+			 cmd_shown(argv[optind], shown));
+		return cmd_usage_error(setup_usage, msg);
+	}
+	return -1;
+}
+
+/* Apply the flags over the loaded settings, validating each. */
+static bool merge_flags(const struct setup_flags *f, struct vm_config *cfg)
+{
+	if (f->hostname &&
+	    !cmd_arg_domain(f->hostname, cfg->hostname, sizeof cfg->hostname))
+		return false;
+	if (f->domain &&
+	    !cmd_arg_domain(f->domain, cfg->domain, sizeof cfg->domain))
+		return false;
+	if (f->admin && !cmd_arg_mailbox(f->admin, cfg->admin, sizeof cfg->admin))
+		return false;
+	if (f->message_size_limit &&
+	    !cmd_arg_size("message size limit", f->message_size_limit,
+			  &cfg->message_size_limit))
+		return false;
+	if (f->default_quota &&
+	    !cmd_arg_size("default quota", f->default_quota,
+			  &cfg->default_quota))
+		return false;
+	if (cfg->message_size_limit == 0) {
+		vm_err("the message size limit must be greater than 0");
+		return false;
+	}
+	if (!cfg->admin[0] &&
+	    !vm_snprintf(cfg->admin, sizeof cfg->admin, "admin@%s", cfg->domain)) {
+		vm_err("admin address too long");
+		return false;
+	}
+	return true;
+}
+
+/* Step 1: read vmail.conf, merge the flags, write it back if changed. */
+static int load_settings(struct setup *st, const struct setup_flags *f)
+{
+	const char *path = config_path();
+	const char *db = getenv("VMAIL_DB");
+	char dir[PATH_MAX];
+	bool found;
+	char *text;
+	int rc;
+
+	config_defaults(&st->cfg);
+	if (!config_load(path, &st->cfg, &found))
+		return VM_EXIT_FAIL;
+	if ((!st->cfg.hostname[0] && !f->hostname) ||
+	    (!st->cfg.domain[0] && !f->domain))
+		return cmd_usage_error(setup_usage, "the first setup needs "
+				       "--hostname and --domain");
+	if (!merge_flags(f, &st->cfg))
+		return VM_EXIT_FAIL;
+
+	vm_strlcpy(dir, path, sizeof dir);
+	if (!vm_strlcpy(st->etc_dir, dirname(dir), sizeof st->etc_dir) ||
+	    !vm_snprintf(st->local_dir, sizeof st->local_dir, "%s/local",
+			 st->etc_dir)) {
+		vm_err("%s: path too long", path);
+		return VM_EXIT_FAIL;
+	}
+	if (!setup_etc_dirs(st))
+		return VM_EXIT_FAIL;
+	if (!(text = config_format(&st->cfg))) {
+		vm_err("cannot format %s", path);
+		return VM_EXIT_FAIL;
+	}
+	rc = vm_write_file_if_changed(path, text, strlen(text), 0644, 0, 0);
+	free(text);
+	if (rc < 0)
+		return VM_EXIT_FAIL;
+	if (rc > 0)
+		vm_progress("Wrote %s", path);
+	/* Tests point every command at another database; not saved. */
+	if (db && *db && !vm_strlcpy(st->cfg.database, db,
+				     sizeof st->cfg.database)) {
+		vm_err("VMAIL_DB is too long");
+		return VM_EXIT_FAIL;
+	}
+	return -1;
+}
+
+/* The daemons' tools (postfix, doveconf, useradd) live in the sbin
+ * directories, which "su" without "-" leaves out of PATH. */
+static bool ensure_sbin_in_path(void)
+{
+	static const char sbin[] = "/usr/local/sbin:/usr/sbin:/sbin";
+	const char *path = getenv("PATH");
+	char *both = NULL;
+	bool ok;
+
+	if (path && strstr(path, "/usr/sbin"))
+		return true;
+	if (!path || !*path)
+		return setenv("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:"
+			      "/usr/bin:/sbin:/bin", 1) == 0;
+	if (asprintf(&both, "%s:%s", path, sbin) < 0)
+		return false;
+	ok = setenv("PATH", both, 1) == 0;
+	free(both);
+	return ok;
+}
+
+/* The absolute path of this program, for Dovecot's quota-warning
+ * service. */
+static bool find_self(struct setup *st)
+{
+	ssize_t n = readlink("/proc/self/exe", st->vmailctl,
+			     sizeof st->vmailctl - 1);
+
+	if (n <= 0 || (size_t)n >= sizeof st->vmailctl - 1) {
+		vm_errno("cannot find the path of vmailctl (/proc/self/exe)");
+		return false;
+	}
+	st->vmailctl[n] = '\0';
+	return true;
+}
+
+/* Step 3: create or migrate the directory; let Postfix and Dovecot
+ * read it. */
+static bool setup_database(struct setup *st)
+{
+	struct store *s;
+
+	vm_progress("Opening the directory %s", st->cfg.database);
+	if (!(s = store_open(st->cfg.database, true)))
+		return false;
+	store_close(s);
+	return store_grant_readers(st->cfg.database) >= 0;
+}
+
+/* Step 4: a self-signed certificate unless there is one. */
+static bool setup_tls(struct setup *st)
+{
+	int rc = tlscert_ensure_selfsigned(st->cfg.hostname, st->cfg.tls_cert,
+					   st->cfg.tls_key);
+
+	if (rc > 0)
+		vm_progress("Created a self-signed certificate for %s",
+			    st->cfg.hostname);
+	return rc >= 0;
+}
+
+/* Start one service, or reload it when its configuration changed.
+ * Returns false on failure (already reported). */
+static bool converge_service(const char *name, bool changed, int *started)
+{
+	*started = service_start(name);
+	if (*started < 0)
+		return false;
+	if (*started > 0) {
+		vm_progress("Started %s", name);
+		return true;
+	}
+	if (!changed)
+		return true;
+	vm_progress("Reloading %s", name);
+	return service_reload(name) >= 0;
+}
+
+/* Step 6.  Postfix first: it creates /var/spool/postfix/private, where
+ * Dovecot puts its LMTP and auth sockets. */
+static bool setup_services(struct setup *st)
+{
+	return converge_service("postfix", st->postfix_changed,
+				&st->postfix_started) &&
+	       converge_service("dovecot", st->dovecot_changed,
+				&st->dovecot_started);
+}
+
+static int run_steps(struct setup *st)
+{
+	if (!find_self(st) || !ensure_sbin_in_path())
+		return VM_EXIT_FAIL;
+	vm_progress("Checking the vmail user and directories");
+	if (!setup_vmail_user(st) || !setup_directories(st))
+		return VM_EXIT_FAIL;
+	if (!setup_database(st))
+		return VM_EXIT_FAIL;
+	if (!setup_tls(st))
+		return VM_EXIT_FAIL;
+	if (!setup_dovecot_family(st->dovecot_family,
+				  sizeof st->dovecot_family))
+		return VM_EXIT_FAIL;
+	vm_progress("Rendering the Postfix and Dovecot %s configuration",
+		    st->dovecot_family);
+	if (!setup_render_all(st))
+		return VM_EXIT_FAIL;
+	if (!setup_services(st))
+		return VM_EXIT_FAIL;
+	vm_progress("Checking the first domain and the admin mailbox");
+	if (!setup_directory(st))
+		return VM_EXIT_FAIL;
+	setup_print_summary(st);
+	return cmd_flush_stdout();
+}
+
+int cmd_setup(int argc, char **argv)
+{
+	struct setup_flags flags = { 0 };
+	struct setup *st;
+	int rc;
+
+	if ((rc = parse_flags(argc, argv, &flags)) >= 0)
+		return rc;
+	if (geteuid() != 0) {
+		vm_err("setup must run as root");
+		return VM_EXIT_FAIL;
+	}
+	if (!(st = calloc(1, sizeof *st))) {
+		vm_errno("out of memory");
+		return VM_EXIT_FAIL;
+	}
+	st->admin_password_stdin = flags.admin_password_stdin;
+	rc = load_settings(st, &flags);
+	if (rc < 0)
+		rc = run_steps(st);
+	vm_explicit_bzero(st->admin_password, sizeof st->admin_password);
+	free(st);
+	return rc;
+}

@@ -1,0 +1,789 @@
+/*
+ * cmd_user.c - "vmailctl user ...": mailboxes, their passwords and
+ * quotas.
+ *
+ *   vmailctl user add [--quota SIZE] [--password-stdin] ADDRESS
+ *   vmailctl user del [--purge] ADDRESS
+ *   vmailctl user list [--json] [DOMAIN]
+ *   vmailctl user show [--json] ADDRESS
+ *   vmailctl user passwd [--password-stdin] ADDRESS
+ *   vmailctl user quota ADDRESS SIZE
+ *
+ * Each sub-subcommand is one function below with its own usage text.
+ * Passwords come from standard input or are generated and printed once;
+ * never from argv.  The mail directory is created by Dovecot on first
+ * delivery or login; "del --purge" removes it (the mail root comes from
+ * vmail.conf).  After a change, service_directory_changed() flushes
+ * Dovecot's auth cache so it takes effect at once.
+ */
+#include <errno.h>
+#include <ftw.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <grp.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "commands/cmd_common.h"
+#include "commands/commands.h"
+#include "lib/output.h"
+#include "lib/password.h"
+#include "lib/service.h"
+#include "lib/util.h"
+#include "lib/validate.h"
+
+static const char user_usage[] =
+	"usage: vmailctl user add [--quota SIZE] [--password-stdin] ADDRESS\n"
+	"       vmailctl user del [--purge] ADDRESS\n"
+	"       vmailctl user list [--json] [DOMAIN]\n"
+	"       vmailctl user show [--json] ADDRESS\n"
+	"       vmailctl user passwd [--password-stdin] ADDRESS\n"
+	"       vmailctl user quota ADDRESS SIZE\n"
+	"\n"
+	"Manage mailboxes.\n"
+	"Run 'vmailctl user SUBCOMMAND --help' for details.\n";
+
+static const char add_usage[] =
+	"usage: vmailctl user add [--quota SIZE] [--password-stdin] ADDRESS\n"
+	"\n"
+	"Create the mailbox ADDRESS in a hosted domain.  Without\n"
+	"--password-stdin a password is generated and printed once.\n"
+	"\n"
+	"  -q, --quota SIZE      quota, e.g. 500M, 2G; 0 or 'unlimited' for\n"
+	"                        none (default: default_quota in vmail.conf)\n"
+	"  -p, --password-stdin  read the password from the first line of\n"
+	"                        standard input\n"
+	"  -h, --help            show this help\n";
+
+static const char del_usage[] =
+	"usage: vmailctl user del [--purge] ADDRESS\n"
+	"\n"
+	"Delete the mailbox ADDRESS and the alias entries that deliver to it.\n"
+	"Its mail stays on disk unless --purge is given.\n"
+	"\n"
+	"  -P, --purge  also remove the mail directory, MAIL/DOMAIN/LOCAL\n"
+	"               (MAIL is [paths] mail in vmail.conf, /var/vmail)\n"
+	"  -h, --help   show this help\n";
+
+static const char list_usage[] =
+	"usage: vmailctl user list [--json] [DOMAIN]\n"
+	"\n"
+	"List the mailboxes, of every domain or only of DOMAIN.\n"
+	"\n"
+	"  -j, --json   print a JSON array of objects\n"
+	"  -h, --help   show this help\n";
+
+static const char show_usage[] =
+	"usage: vmailctl user show [--json] ADDRESS\n"
+	"\n"
+	"Show a mailbox: quota limit and use (asked from Dovecot when it\n"
+	"runs), state, creation time and the aliases that deliver to it.\n"
+	"\n"
+	"  -j, --json   print a JSON object\n"
+	"  -h, --help   show this help\n";
+
+static const char passwd_usage[] =
+	"usage: vmailctl user passwd [--password-stdin] ADDRESS\n"
+	"\n"
+	"Set a new password for ADDRESS.  Without --password-stdin a password\n"
+	"is generated and printed once.\n"
+	"\n"
+	"  -p, --password-stdin  read the password from the first line of\n"
+	"                        standard input\n"
+	"  -h, --help            show this help\n";
+
+static const char quota_usage[] =
+	"usage: vmailctl user quota ADDRESS SIZE\n"
+	"\n"
+	"Set the quota of ADDRESS: a size such as 500M or 2G (K, M, G, T are\n"
+	"powers of 1024), or 0 or 'unlimited' for no limit.\n"
+	"\n"
+	"  -h, --help   show this help\n";
+
+/* End a write transaction: commit if st is STORE_OK; otherwise (or if
+ * the commit fails) roll back and report why. */
+static int commit_or_report(struct store *s, enum store_status st)
+{
+	if (st == STORE_OK)
+		st = store_commit(s);
+	if (st == STORE_OK)
+		return VM_EXIT_OK;
+	store_rollback(s);
+	return cmd_store_fail(s, st);
+}
+
+/* Print a generated password, the only time it is shown. */
+static int print_generated(const char *address, char *generated)
+{
+	int ret;
+
+	if (!generated[0])
+		return VM_EXIT_OK;
+	printf("Password for %s: %s\n", address, generated);
+	ret = cmd_flush_stdout();
+	if (ret != VM_EXIT_OK)
+		vm_err("set a new one with 'vmailctl user passwd %s'", address);
+	vm_explicit_bzero(generated, strlen(generated));
+	return ret;
+}
+
+/* NOT_FOUND from a mailbox lookup, with a hint. */
+static int no_such_mailbox(const char *address)
+{
+	vm_err("no mailbox '%s' (see 'vmailctl user list')", address);
+	return VM_EXIT_FAIL;
+}
+
+static int ignore_mailbox(const struct store_mailbox *m, void *ctx)
+{
+	return 0;
+}
+
+/* 1 if address is a mailbox, 0 if not, -1 on error (printed). */
+static int mailbox_exists(struct store *s, const char *address)
+{
+	enum store_status st = store_mailbox_get(s, address, ignore_mailbox,
+						 NULL);
+
+	if (st == STORE_OK)
+		return 1;
+	if (st == STORE_NOT_FOUND)
+		return 0;
+	cmd_store_fail(s, st);
+	return -1;
+}
+
+/* ---- add ----------------------------------------------------------- */
+
+struct add_args {
+	char address[VM_ADDRESS_MAX + 1];
+	char domain[VM_DOMAIN_MAX + 1];
+	uint64_t quota;
+	bool quota_given;
+	bool password_stdin;
+};
+
+/* Options and operand; returns -1 to go on, else an exit code. */
+static int parse_add(int argc, char **argv, struct add_args *a)
+{
+	static const struct option opts[] = {
+		{ "quota", required_argument, NULL, 'q' },
+		{ "password-stdin", no_argument, NULL, 'p' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char local[VM_LOCALPART_MAX + 1];
+	const char *quota = NULL;
+	int c;
+
+	optind = 0;
+	while ((c = cmd_getopt("user add", argc, argv, "+:q:ph", opts)) != -1) {
+		switch (c) {
+		case 'q': quota = optarg; break;
+		case 'p': a->password_stdin = true; break;
+		case 'h': return cmd_help(add_usage);
+		default: return cmd_usage_error(add_usage, NULL);
+		}
+	}
+	if (argc - optind != 1)
+		return cmd_usage_error(add_usage, "user add: expected ADDRESS");
+	if (!cmd_arg_mailbox(argv[optind], a->address, sizeof a->address))
+		return VM_EXIT_FAIL;
+	split_address(a->address, local, sizeof local, a->domain,
+		      sizeof a->domain);
+	a->quota_given = quota != NULL;
+	if (quota && !cmd_arg_size("quota", quota, &a->quota))
+		return VM_EXIT_FAIL;
+	return -1;
+}
+
+/* Checks that give a clearer message than the store's backstop. */
+static bool can_add(struct store *s, const struct add_args *a)
+{
+	int exists;
+
+	if (!cmd_require_domain(s, a->domain))
+		return false;
+	if ((exists = mailbox_exists(s, a->address)) != 0) {
+		if (exists > 0)
+			vm_err("mailbox '%s' already exists", a->address);
+		return false;
+	}
+	return true;
+}
+
+static int user_add(int argc, char **argv)
+{
+	struct add_args a = { .quota = 0 };
+	struct vm_config cfg;
+	char hash[VM_HASH_MAX], generated[VM_GENERATED_PASSWORD + 1] = "";
+	struct store *s;
+	int ret = parse_add(argc, argv, &a);
+
+	if (ret >= 0)
+		return ret;
+	if (!(s = cmd_open_store_cfg(&cfg)))
+		return VM_EXIT_FAIL;
+	if (!a.quota_given)
+		a.quota = cfg.default_quota;
+	ret = VM_EXIT_FAIL;
+	if (can_add(s, &a) &&
+	    cmd_new_password(a.password_stdin, hash, sizeof hash, generated,
+			     sizeof generated)) {
+		enum store_status st = store_begin(s);
+		if (st == STORE_OK)
+			st = store_mailbox_add(s, a.address, hash, a.quota);
+		ret = commit_or_report(s, st);
+	}
+	store_close(s);
+	if (ret == VM_EXIT_OK) {
+		service_directory_changed(a.address, false);
+		ret = print_generated(a.address, generated);
+	}
+	vm_explicit_bzero(generated, sizeof generated);
+	vm_explicit_bzero(hash, sizeof hash);
+	return ret;
+}
+
+/* ---- del ----------------------------------------------------------- */
+
+/* nftw() callback: remove one entry below the top, children first
+ * (FTW_DEPTH).  The top directory itself is left to the caller.
+ * Returns 1 (stop; reported) on error. */
+static int remove_entry(const char *path, const struct stat *sb, int type,
+			struct FTW *ftw)
+{
+	if (ftw->level == 0)
+		return 0;
+	if (type == FTW_DNR || type == FTW_NS ||
+	    (type == FTW_DP ? rmdir(path) : unlink(path)) < 0) {
+		vm_errno("cannot remove %s", path);
+		return 1;
+	}
+	return 0;
+}
+
+/* Empty dir without following symlinks or leaving its file system. */
+static bool empty_tree(const char *dir)
+{
+	int r = nftw(dir, remove_entry, 32, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+
+	if (r < 0)   /* nftw's own failure; remove_entry reports its own */
+		vm_errno("cannot remove the contents of %s", dir);
+	return r == 0;
+}
+
+/*
+ * Empty dir with the rights of its owner (vmail), in a child process:
+ * if a directory is swapped for a symlink while the tree is walked, the
+ * walk can then only remove what vmail could remove anyway, never
+ * root's files.  Returns true on success.
+ */
+static bool empty_tree_as_owner(const char *dir, const struct stat *sb)
+{
+	pid_t pid;
+	int status;
+
+	if (geteuid() != 0 || sb->st_uid == 0)
+		return empty_tree(dir);
+	fflush(NULL);
+	if ((pid = fork()) < 0) {
+		vm_errno("fork");
+		return false;
+	}
+	if (pid == 0) {
+		if (setgroups(0, NULL) < 0 || setgid(sb->st_gid) < 0 ||
+		    setuid(sb->st_uid) < 0) {
+			vm_errno("cannot switch to the owner of %s", dir);
+			_exit(1);
+		}
+		_exit(empty_tree(dir) ? 0 : 1);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR) {
+			vm_errno("waitpid");
+			return false;
+		}
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+/* 1 if path is a real directory (not a symlink; *sb filled in), 0 if
+ * missing, -1 if something else is there (message printed). */
+static int real_dir(const char *path, struct stat *sb)
+{
+	if (lstat(path, sb) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		vm_errno("cannot inspect %s", path);
+		return -1;
+	}
+	if (!S_ISDIR(sb->st_mode)) {
+		vm_err("%s is not a directory (a symlink?); not removing it",
+		       path);
+		return -1;
+	}
+	return 1;
+}
+
+/* A path component we are willing to put under the mail root. */
+static bool safe_component(const char *c)
+{
+	return c[0] && c[0] != '.' && !strchr(c, '/');
+}
+
+/* Remove MAILROOT/DOMAIN/LOCAL and everything in it.  Missing is fine. */
+static int purge_maildir(const char *mail_root, const char *address)
+{
+	char local[VM_LOCALPART_MAX + 1], domain[VM_DOMAIN_MAX + 1];
+	char dir[PATH_MAX];
+	struct stat sb;
+	int r;
+
+	if (!split_address(address, local, sizeof local, domain,
+			   sizeof domain) ||
+	    !safe_component(local) || !safe_component(domain) ||
+	    mail_root[0] != '/') {
+		vm_err("refusing to purge mail of '%s' under '%s'", address,
+		       mail_root);
+		return VM_EXIT_FAIL;
+	}
+	if (!vm_snprintf(dir, sizeof dir, "%s/%s", mail_root, domain) ||
+	    (r = real_dir(dir, &sb)) < 0)
+		return VM_EXIT_FAIL;
+	if (r == 0)
+		return VM_EXIT_OK;
+	if (!vm_snprintf(dir, sizeof dir, "%s/%s/%s", mail_root, domain,
+			 local) || (r = real_dir(dir, &sb)) < 0)
+		return VM_EXIT_FAIL;
+	if (r == 0)
+		return VM_EXIT_OK;
+	if (!empty_tree_as_owner(dir, &sb))
+		return VM_EXIT_FAIL;
+	if (rmdir(dir) < 0) {   /* empty now; rmdir follows no symlink */
+		vm_errno("cannot remove %s", dir);
+		return VM_EXIT_FAIL;
+	}
+	return VM_EXIT_OK;
+}
+
+static int user_del(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "purge", no_argument, NULL, 'P' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char address[VM_ADDRESS_MAX + 1];
+	struct vm_config cfg;
+	bool purge = false;
+	struct store *s;
+	enum store_status st;
+	int c, ret;
+
+	optind = 0;
+	while ((c = cmd_getopt("user del", argc, argv, "+:Ph", opts)) != -1) {
+		if (c == 'P')
+			purge = true;
+		else if (c == 'h')
+			return cmd_help(del_usage);
+		else
+			return cmd_usage_error(del_usage, NULL);
+	}
+	if (argc - optind != 1)
+		return cmd_usage_error(del_usage, "user del: expected ADDRESS");
+	if (!cmd_arg_mailbox(argv[optind], address, sizeof address))
+		return VM_EXIT_FAIL;
+	if (!(s = cmd_open_store_cfg(&cfg)))
+		return VM_EXIT_FAIL;
+	st = store_begin(s);
+	if (st == STORE_OK)
+		st = store_mailbox_del(s, address);
+	if (st == STORE_NOT_FOUND) {
+		store_rollback(s);
+		ret = no_such_mailbox(address);
+	} else {
+		ret = commit_or_report(s, st);
+	}
+	store_close(s);
+	if (ret != VM_EXIT_OK)
+		return ret;
+	service_directory_changed(address, true);
+	if (purge && purge_maildir(cfg.mail_root, address) != VM_EXIT_OK) {
+		vm_err("mailbox '%s' was deleted, but its mail directory was "
+		       "not removed completely", address);
+		return VM_EXIT_FAIL;
+	}
+	return VM_EXIT_OK;
+}
+
+/* ---- list ---------------------------------------------------------- */
+
+static const char *quota_text(uint64_t bytes, char *buf)
+{
+	return bytes ? out_size(bytes, buf) : "unlimited";
+}
+
+static int print_mailbox(const struct store_mailbox *m, void *ctx)
+{
+	int *rows = ctx;
+	char size[32];
+
+	if ((*rows)++ == 0)
+		printf("%-40s %10s  %-6s  %s\n", "ADDRESS", "QUOTA", "ACTIVE",
+		       "CREATED");
+	printf("%-40s %10s  %-6s  %s\n", m->address,
+	       quota_text(m->quota_bytes, size), m->active ? "yes" : "no",
+	       m->created);
+	return 0;
+}
+
+/* The public fields of a mailbox (never the password hash). */
+static struct json_object *mailbox_json(const struct store_mailbox *m)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "address",
+			       json_object_new_string(m->address));
+	json_object_object_add(o, "local_part",
+			       json_object_new_string(m->local_part));
+	json_object_object_add(o, "domain", json_object_new_string(m->domain));
+	json_object_object_add(o, "quota_bytes",
+			       json_object_new_int64((int64_t)m->quota_bytes));
+	json_object_object_add(o, "active", json_object_new_boolean(m->active));
+	json_object_object_add(o, "created",
+			       json_object_new_string(m->created));
+	return o;
+}
+
+static int json_mailbox(const struct store_mailbox *m, void *ctx)
+{
+	json_object_array_add(ctx, mailbox_json(m));
+	return 0;
+}
+
+static int user_list(int argc, char **argv)
+{
+	char domain[VM_DOMAIN_MAX + 1];
+	struct json_object *arr = NULL;
+	bool json, one_domain;
+	struct store *s;
+	enum store_status st;
+	int ret, rows = 0;
+
+	ret = cmd_parse_json_opts("user list", argc, argv, list_usage, &json);
+	if (ret >= 0)
+		return ret;
+	if (argc - optind > 1)
+		return cmd_usage_error(list_usage,
+				       "user list: at most one DOMAIN");
+	one_domain = argc - optind == 1;
+	if (one_domain && !cmd_arg_domain(argv[optind], domain, sizeof domain))
+		return VM_EXIT_FAIL;
+	if (!(s = cmd_open_store()))
+		return VM_EXIT_FAIL;
+	if (one_domain && !cmd_require_domain(s, domain)) {
+		store_close(s);
+		return VM_EXIT_FAIL;
+	}
+	if (json)
+		arr = json_object_new_array();
+	st = store_mailbox_list(s, one_domain ? domain : NULL,
+				json ? json_mailbox : print_mailbox,
+				json ? (void *)arr : &rows);
+	if (st != STORE_OK) {
+		cmd_store_fail(s, st);
+		json_object_put(arr);
+		store_close(s);
+		return VM_EXIT_FAIL;
+	}
+	store_close(s);
+	if (json)
+		return out_json(arr) == 0 ? VM_EXIT_OK : VM_EXIT_FAIL;
+	return cmd_flush_stdout();
+}
+
+/* ---- show ---------------------------------------------------------- */
+
+struct quota_use {
+	bool known;
+	uint64_t bytes;
+	uint64_t messages;
+};
+
+/* The number after "KEY=" in line, if the key is there. */
+static bool flow_number(const char *line, const char *key, uint64_t *out)
+{
+	const char *p = strstr(line, key);
+	char *end;
+
+	if (!p)
+		return false;
+	p += strlen(key);
+	errno = 0;
+	*out = strtoull(p, &end, 10);
+	return end != p && errno == 0;
+}
+
+/* Parse "doveadm -f flow quota get" output: one line per resource,
+ * "Quota name=... Type=STORAGE Value=KIB Limit=... %=...". */
+static bool parse_quota_flow(char *out, struct quota_use *u)
+{
+	bool storage = false, messages = false;
+	uint64_t kib;
+
+	for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
+		if (strstr(line, " Type=STORAGE ") &&
+		    flow_number(line, " Value=", &kib) &&
+		    kib <= UINT64_MAX / 1024) {
+			u->bytes = kib * 1024;
+			storage = true;
+		} else if (strstr(line, " Type=MESSAGE ") &&
+			   flow_number(line, " Value=", &u->messages)) {
+			messages = true;
+		}
+	}
+	return storage && messages;
+}
+
+/* Quota use from Dovecot; unknown when it does not run or answer. */
+static struct quota_use dovecot_quota_use(const char *address)
+{
+	const char *const argv[] = { "doveadm", "-f", "flow", "quota", "get",
+				     "-u", address, NULL };
+	struct quota_use u = { .known = false };
+	char *out = NULL;
+
+	if (service_running("dovecot") && vm_run(argv, NULL, &out) == 0 && out)
+		u.known = parse_quota_flow(out, &u);
+	free(out);
+	return u;
+}
+
+/* The aliases that deliver to an address. */
+struct alias_sources {
+	const char *address;
+	struct json_object *arr;   /* of source strings */
+};
+
+static int collect_source(const struct store_alias *a, void *ctx)
+{
+	struct alias_sources *as = ctx;
+
+	if (!strcmp(a->destination, as->address))
+		json_object_array_add(as->arr,
+				      json_object_new_string(a->source));
+	return 0;
+}
+
+static int copy_mailbox(const struct store_mailbox *m, void *ctx)
+{
+	*(struct json_object **)ctx = mailbox_json(m);
+	return 0;
+}
+
+static void print_used(uint64_t quota, const struct quota_use *u)
+{
+	char size[32];
+
+	if (!u->known) {
+		printf("Used:     unknown (Dovecot is not running)\n");
+		return;
+	}
+	printf("Used:     %s (%" PRIu64 " bytes) in %" PRIu64 " messages",
+	       out_size(u->bytes, size), u->bytes, u->messages);
+	if (quota)
+		printf(", %.0f%% of the quota", 100.0 * (double)u->bytes /
+						     (double)quota);
+	printf("\n");
+}
+
+static const char *field(struct json_object *o, const char *key)
+{
+	return json_object_get_string(json_object_object_get(o, key));
+}
+
+static void print_show(struct json_object *o, const struct quota_use *u)
+{
+	struct json_object *aliases = json_object_object_get(o, "aliases");
+	uint64_t quota = (uint64_t)json_object_get_int64(
+		json_object_object_get(o, "quota_bytes"));
+	size_t n = json_object_array_length(aliases);
+	char size[32];
+
+	printf("Address:  %s\n", field(o, "address"));
+	printf("Active:   %s\n", json_object_get_boolean(
+		       json_object_object_get(o, "active")) ? "yes" : "no");
+	printf("Created:  %s UTC\n", field(o, "created"));
+	printf("Quota:    %s\n", quota_text(quota, size));
+	print_used(quota, u);
+	printf("Aliases: ");
+	for (size_t i = 0; i < n; i++)
+		printf("%s %s", i ? "," : "", json_object_get_string(
+			       json_object_array_get_idx(aliases, i)));
+	printf("%s\n", n ? "" : " (none)");
+}
+
+/* The mailbox as a JSON object plus its aliases; NULL if not found. */
+static struct json_object *load_mailbox(struct store *s, const char *address,
+					enum store_status *st)
+{
+	struct json_object *o = NULL;
+	struct alias_sources as = { address, json_object_new_array() };
+
+	*st = store_mailbox_get(s, address, copy_mailbox, &o);
+	if (*st == STORE_OK)
+		*st = store_alias_list(s, NULL, NULL, collect_source, &as);
+	if (*st != STORE_OK) {
+		json_object_put(o);
+		json_object_put(as.arr);
+		return NULL;
+	}
+	json_object_object_add(o, "aliases", as.arr);
+	return o;
+}
+
+static int user_show(int argc, char **argv)
+{
+	char address[VM_ADDRESS_MAX + 1];
+	struct json_object *o;
+	struct quota_use u;
+	bool json;
+	struct store *s;
+	enum store_status st;
+	int ret;
+
+	ret = cmd_parse_json_opts("user show", argc, argv, show_usage, &json);
+	if (ret >= 0)
+		return ret;
+	if (argc - optind != 1)
+		return cmd_usage_error(show_usage,
+				       "user show: expected ADDRESS");
+	if (!cmd_arg_mailbox(argv[optind], address, sizeof address))
+		return VM_EXIT_FAIL;
+	if (!(s = cmd_open_store()))
+		return VM_EXIT_FAIL;
+	o = load_mailbox(s, address, &st);
+	if (!o) {
+		ret = st == STORE_NOT_FOUND ? no_such_mailbox(address) :
+					      cmd_store_fail(s, st);
+		store_close(s);
+		return ret;
+	}
+	store_close(s);
+	u = dovecot_quota_use(address);
+	if (!json) {
+		print_show(o, &u);
+		json_object_put(o);
+		return cmd_flush_stdout();
+	}
+	json_object_object_add(o, "quota_used_bytes", u.known ?
+		json_object_new_int64((int64_t)u.bytes) : NULL);
+	json_object_object_add(o, "quota_used_messages", u.known ?
+		json_object_new_int64((int64_t)u.messages) : NULL);
+	return out_json(o) == 0 ? VM_EXIT_OK : VM_EXIT_FAIL;
+}
+
+/* ---- passwd -------------------------------------------------------- */
+
+static int user_passwd(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "password-stdin", no_argument, NULL, 'p' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char address[VM_ADDRESS_MAX + 1];
+	char hash[VM_HASH_MAX], generated[VM_GENERATED_PASSWORD + 1] = "";
+	bool from_stdin = false;
+	struct store *s;
+	int c, ret = VM_EXIT_FAIL, exists;
+
+	optind = 0;
+	while ((c = cmd_getopt("user passwd", argc, argv, "+:ph", opts)) !=
+	       -1) {
+		if (c == 'p')
+			from_stdin = true;
+		else if (c == 'h')
+			return cmd_help(passwd_usage);
+		else
+			return cmd_usage_error(passwd_usage, NULL);
+	}
+	if (argc - optind != 1)
+		return cmd_usage_error(passwd_usage,
+				       "user passwd: expected ADDRESS");
+	if (!cmd_arg_mailbox(argv[optind], address, sizeof address))
+		return VM_EXIT_FAIL;
+	if (!(s = cmd_open_store()))
+		return VM_EXIT_FAIL;
+	if ((exists = mailbox_exists(s, address)) == 0)
+		no_such_mailbox(address);
+	if (exists > 0 && cmd_new_password(from_stdin, hash, sizeof hash,
+					   generated, sizeof generated)) {
+		enum store_status st = store_begin(s);
+		if (st == STORE_OK)
+			st = store_mailbox_set_password(s, address, hash);
+		ret = commit_or_report(s, st);
+	}
+	store_close(s);
+	if (ret == VM_EXIT_OK) {
+		service_directory_changed(address, false);
+		ret = print_generated(address, generated);
+	}
+	vm_explicit_bzero(generated, sizeof generated);
+	vm_explicit_bzero(hash, sizeof hash);
+	return ret;
+}
+
+/* ---- quota --------------------------------------------------------- */
+
+static int user_quota(int argc, char **argv)
+{
+	char address[VM_ADDRESS_MAX + 1];
+	uint64_t quota;
+	struct store *s;
+	enum store_status st;
+	int ret = cmd_parse_help_only("user quota", argc, argv, quota_usage);
+
+	if (ret >= 0)
+		return ret;
+	if (argc - optind != 2)
+		return cmd_usage_error(quota_usage,
+				       "user quota: expected ADDRESS SIZE");
+	if (!cmd_arg_mailbox(argv[optind], address, sizeof address) ||
+	    !cmd_arg_size("quota", argv[optind + 1], &quota))
+		return VM_EXIT_FAIL;
+	if (!(s = cmd_open_store()))
+		return VM_EXIT_FAIL;
+	st = store_begin(s);
+	if (st == STORE_OK)
+		st = store_mailbox_set_quota(s, address, quota);
+	if (st == STORE_NOT_FOUND) {
+		store_rollback(s);
+		ret = no_such_mailbox(address);
+	} else {
+		ret = commit_or_report(s, st);
+	}
+	store_close(s);
+	if (ret == VM_EXIT_OK)
+		service_directory_changed(address, false);
+	return ret;
+}
+
+int cmd_user(int argc, char **argv)
+{
+	static const struct subcommand subs[] = {
+		{ "add", user_add },
+		{ "del", user_del },
+		{ "list", user_list },
+		{ "show", user_show },
+		{ "passwd", user_passwd },
+		{ "quota", user_quota },
+	};
+
+	return cmd_dispatch(argc, argv, subs, sizeof subs / sizeof *subs,
+			    user_usage);
+}

@@ -1,0 +1,35 @@
+/*
+ * commands.h - the vmailctl subcommands.  Each lives in its own file
+ * (cmd_<name>.c) and is dispatched from the table in vmailctl.c.
+ *
+ * A command gets argv starting at its own name (argv[0] == "user") and
+ * returns a VM_EXIT_* code.  Every command and sub-subcommand handles
+ * -h/--help by printing its usage to stdout and returning VM_EXIT_OK;
+ * a usage error prints the usage to stderr and returns VM_EXIT_USAGE.
+ * Commands are quiet on success unless they were asked for output.
+ */
+#ifndef VMAIL_COMMANDS_H
+#define VMAIL_COMMANDS_H
+
+struct command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;   /* one line for "vmailctl --help" */
+};
+
+int cmd_setup(int argc, char **argv);
+int cmd_domain(int argc, char **argv);
+int cmd_user(int argc, char **argv);
+int cmd_alias(int argc, char **argv);
+/* Internal: run by Dovecot's quota-warning service as
+ * "vmailctl quota-warning PERCENT ADDRESS". */
+int cmd_quota_warning(int argc, char **argv);
+
+/* Shared by commands: open the directory named by the config
+ * ($VMAIL_CONF or /etc/vmail/vmail.conf; $VMAIL_DB overrides the
+ * database path for tests).  Prints the reason and returns NULL on
+ * failure. */
+struct store;
+struct store *cmd_open_store(void);
+
+#endif

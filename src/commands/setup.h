@@ -1,0 +1,89 @@
+/*
+ * setup.h - the steps of "vmailctl setup", shared between its files.
+ *
+ *   cmd_setup.c        command line, settings, and the order of the steps
+ *   setup_system.c     the vmail user and group, directories
+ *   setup_dovecot.c    which Dovecot template family (2.3 or 2.4) to use
+ *   setup_render.c     render the templates, validate, install
+ *   setup_local.c      the administrator's overrides in /etc/vmail/local
+ *   setup_check.c      "postfix check" and "doveconf -n" on a candidate
+ *   setup_directory.c  first domain, admin mailbox, postmaster@/abuse@
+ *   setup_summary.c    what setup prints at the end
+ *
+ * Every step is idempotent: it looks at what is there and changes only
+ * what differs, so a second run with nothing to do writes no file and
+ * restarts nothing.
+ */
+#ifndef VMAIL_SETUP_H
+#define VMAIL_SETUP_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "lib/config.h"
+#include "lib/password.h"
+
+#define SETUP_POSTFIX_DIR "/etc/postfix"
+#define SETUP_POSTFIX_MAP_DIR "/etc/postfix/vmail"
+#define SETUP_DOVECOT_DIR "/etc/dovecot"
+
+/* Everything the steps need to know, filled in as setup goes. */
+struct setup {
+	struct vm_config cfg;
+	char etc_dir[PATH_MAX];        /* /etc/vmail (dir of vmail.conf) */
+	char local_dir[PATH_MAX];      /* /etc/vmail/local */
+	char vmailctl[PATH_MAX];       /* absolute path of this program */
+	char dovecot_family[8];        /* "2.3" or "2.4" */
+	uid_t vmail_uid;
+	gid_t vmail_gid;
+	bool admin_password_stdin;
+
+	/* Results, for the service step and the summary. */
+	bool postfix_changed;          /* a Postfix file was rewritten */
+	bool dovecot_changed;          /* a Dovecot file was rewritten */
+	bool directory_changed;        /* domain/mailbox/alias added */
+	bool admin_created;
+	char admin_password[VM_PASSWORD_MAX + 1]; /* generated; shown once */
+	int postfix_started;           /* service_start() results */
+	int dovecot_started;
+};
+
+/* setup_system.c: the settings directory and its local/ and tls/
+ * (before vmail.conf is written), the vmail user, the data
+ * directories. */
+bool setup_etc_dirs(const struct setup *st);
+bool setup_vmail_user(struct setup *st);
+bool setup_directories(struct setup *st);
+
+/* setup_dovecot.c: "2.3" or "2.4" from "dovecot --version" into family
+ * (>= 8 bytes).  Prints why and returns false if Dovecot is missing or
+ * of a version vmail has no templates for. */
+bool setup_dovecot_family(char *family, size_t size);
+
+/* setup_render.c: render, validate and install every configuration
+ * file; sets postfix_changed / dovecot_changed. */
+bool setup_render_all(struct setup *st);
+
+/* setup_local.c: apply the overrides of local_dir to rendered text.
+ * Each takes the malloc'd rendered text and returns a malloc'd result
+ * (freeing the input), or NULL with a message printed. */
+char *setup_local_postfix_main(const char *local_dir, char *text);
+char *setup_local_postfix_master(const char *local_dir, char *text);
+char *setup_local_dovecot(const char *local_dir, char *text);
+
+/* setup_check.c: validate candidate configurations in a scratch
+ * directory before they replace the live ones.  On failure the tool's
+ * output is printed and false returned. */
+bool setup_check_postfix(const char *config_dir);
+bool setup_check_dovecot(const char *config_file);
+
+/* setup_directory.c: the first domain, the admin mailbox and the
+ * postmaster@ and abuse@ aliases (each only if absent). */
+bool setup_directory(struct setup *st);
+
+/* setup_summary.c */
+void setup_print_summary(const struct setup *st);
+
+#endif

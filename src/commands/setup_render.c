@@ -1,0 +1,403 @@
+/*
+ * setup_render.c - turn the shipped templates into the live Postfix and
+ * Dovecot configuration.
+ *
+ *   templates/postfix/main.cf          -> /etc/postfix/main.cf      0644
+ *   templates/postfix/master.cf        -> /etc/postfix/master.cf    0644
+ *   templates/postfix/sqlite-*.cf      -> /etc/postfix/vmail/       0640 root:postfix
+ *   templates/dovecot/FAMILY/dovecot.conf -> /etc/dovecot/dovecot.conf 0644
+ *   templates/dovecot/FAMILY/OTHER     -> /etc/dovecot/OTHER        0640 root:dovecot
+ *
+ * FAMILY is "2.3" or "2.4" (setup_dovecot.c); every file of the family
+ * directory is rendered, so each family brings what it needs.  The
+ * template variables are the ones listed in templates/dovecot/README.md
+ * (the same for Postfix) and nothing else; the renderer refuses unknown
+ * names.
+ *
+ * The order matters for safety: everything is rendered and merged with
+ * the local overrides in memory, written to a scratch directory and
+ * checked there with "postfix check" and "doveconf -n" (setup_check.c);
+ * only if both are clean are the live files replaced, each only when
+ * its content, mode or owner differ.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <ftw.h>
+#include <grp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "commands/setup.h"
+#include "lib/config.h"
+#include "lib/service.h"
+#include "lib/template.h"
+#include "lib/util.h"
+
+#define MAX_TARGETS 32
+
+enum owner { OWNER_POSTFIX, OWNER_DOVECOT };
+
+/* One configuration file: where its template is, where it goes. */
+struct target {
+	char tmpl[PATH_MAX];       /* the template file */
+	char name[64];             /* file name */
+	char path[PATH_MAX];       /* the live file */
+	char scratch[PATH_MAX];    /* its copy in the scratch directory */
+	enum owner owner;          /* whose configuration it is */
+	mode_t mode;
+	gid_t gid;                 /* group (0 = root) */
+	char *text;                /* rendered, with local overrides */
+	char *check_text;          /* what the scratch copy holds, if
+				      different from text (main.cf) */
+};
+
+struct plan {
+	struct target t[MAX_TARGETS];
+	size_t n;
+	char scratch[PATH_MAX];    /* mkdtemp'd directory, "" if none */
+};
+
+/* Postfix's files; the map files are read by proxymap as user postfix. */
+static const struct {
+	const char *name;
+	bool is_map;
+} postfix_files[] = {
+	{ "main.cf", false },
+	{ "master.cf", false },
+	{ "sqlite-domains.cf", true },
+	{ "sqlite-mailboxes.cf", true },
+	{ "sqlite-mailbox-self.cf", true },
+	{ "sqlite-aliases.cf", true },
+	{ "sqlite-sender-login.cf", true },
+};
+
+/* ---- template variables ------------------------------------------------ */
+
+static struct tvars *make_vars(const struct setup *st, const char *map_dir)
+{
+	struct tvars *v = tvars_new();
+	const struct vm_config *c = &st->cfg;
+	bool ok;
+
+	if (!v)
+		return NULL;
+	ok = tvars_set(v, "hostname", c->hostname) &&
+	     tvars_set(v, "domain", c->domain) &&
+	     tvars_set(v, "admin", c->admin) &&
+	     tvars_setf(v, "message_size_limit", "%llu",
+			(unsigned long long)c->message_size_limit) &&
+	     tvars_set(v, "db_path", c->database) &&
+	     tvars_set(v, "mail_root", c->mail_root) &&
+	     tvars_set(v, "tls_cert", c->tls_cert) &&
+	     tvars_set(v, "tls_key", c->tls_key) &&
+	     tvars_setf(v, "vmail_uid", "%lu", (unsigned long)st->vmail_uid) &&
+	     tvars_setf(v, "vmail_gid", "%lu", (unsigned long)st->vmail_gid) &&
+	     tvars_set(v, "postfix_map_dir", map_dir) &&
+	     tvars_set(v, "vmailctl", st->vmailctl) &&
+	     tvars_set(v, "dovecot_version", st->dovecot_family) &&
+	     tvars_set(v, "log_to_files", service_have_systemd() ? "" : "yes") &&
+	     tvars_set(v, "local_dir", st->local_dir);
+	if (!ok) {
+		tvars_free(v);
+		return NULL;
+	}
+	return v;
+}
+
+/* ---- the list of files --------------------------------------------------- */
+
+static bool group_id(const char *name, gid_t *gid)
+{
+	struct group *g = getgrnam(name);
+
+	if (!g) {
+		vm_err("the group '%s' does not exist; is %s installed?", name,
+		       name);
+		return false;
+	}
+	*gid = g->gr_gid;
+	return true;
+}
+
+static struct target *add_target(struct plan *p, const char *tmpl_dir,
+				 const char *name, const char *live_dir,
+				 enum owner owner, mode_t mode, gid_t gid)
+{
+	struct target *t;
+
+	if (p->n == MAX_TARGETS) {
+		vm_err("too many template files in %s", tmpl_dir);
+		return NULL;
+	}
+	t = &p->t[p->n];
+	memset(t, 0, sizeof *t);
+	if (!vm_strlcpy(t->name, name, sizeof t->name) ||
+	    !vm_snprintf(t->tmpl, sizeof t->tmpl, "%s/%s", tmpl_dir, name) ||
+	    !vm_snprintf(t->path, sizeof t->path, "%s/%s", live_dir, name)) {
+		vm_err("%s/%s: name too long", tmpl_dir, name);
+		return NULL;
+	}
+	t->owner = owner;
+	t->mode = mode;
+	t->gid = gid;
+	p->n++;
+	return t;
+}
+
+static bool plan_postfix(struct plan *p, const char *templates)
+{
+	char dir[PATH_MAX];
+	gid_t postfix_gid;
+
+	if (!group_id("postfix", &postfix_gid) ||
+	    !vm_snprintf(dir, sizeof dir, "%s/postfix", templates))
+		return false;
+	for (size_t i = 0; i < sizeof postfix_files / sizeof postfix_files[0];
+	     i++) {
+		bool map = postfix_files[i].is_map;
+
+		if (!add_target(p, dir, postfix_files[i].name,
+				map ? SETUP_POSTFIX_MAP_DIR : SETUP_POSTFIX_DIR,
+				OWNER_POSTFIX, map ? 0640 : 0644,
+				map ? postfix_gid : 0))
+			return false;
+	}
+	return true;
+}
+
+static bool is_template_name(const char *name)
+{
+	return name[0] != '.' && strncmp(name, "README", 6) != 0;
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(((const struct target *)a)->name,
+		      ((const struct target *)b)->name);
+}
+
+/* Every file of templates/dovecot/FAMILY; dovecot.conf must be one. */
+static bool plan_dovecot(struct plan *p, const char *templates,
+			 const char *family)
+{
+	char dir[PATH_MAX];
+	gid_t dovecot_gid;
+	struct dirent *de;
+	size_t first = p->n;
+	bool have_main = false, ok = true;
+	DIR *d;
+
+	if (!group_id("dovecot", &dovecot_gid) ||
+	    !vm_snprintf(dir, sizeof dir, "%s/dovecot/%s", templates, family))
+		return false;
+	if (!(d = opendir(dir))) {
+		vm_errno("cannot read the Dovecot %s templates in %s", family,
+			 dir);
+		return false;
+	}
+	while (ok && (de = readdir(d))) {
+		bool main_conf = !strcmp(de->d_name, "dovecot.conf");
+
+		if (!is_template_name(de->d_name) || de->d_type == DT_DIR)
+			continue;
+		have_main |= main_conf;
+		ok = add_target(p, dir, de->d_name, SETUP_DOVECOT_DIR,
+				OWNER_DOVECOT, main_conf ? 0644 : 0640,
+				main_conf ? 0 : dovecot_gid) != NULL;
+	}
+	closedir(d);
+	if (ok && !have_main) {
+		vm_err("%s has no dovecot.conf template", dir);
+		ok = false;
+	}
+	/* A stable order, for stable messages. */
+	qsort(p->t + first, p->n - first, sizeof p->t[0], by_name);
+	return ok;
+}
+
+/* ---- rendering ----------------------------------------------------------- */
+
+static char *render_one(const char *tmpl, const struct tvars *v)
+{
+	char err[1024];
+	char *text = template_render_file(tmpl, v, NULL, err, sizeof err);
+
+	if (!text)
+		vm_err("template %s", err);
+	return text;
+}
+
+/* Merge the local overrides that apply to this file. */
+static char *with_local(const struct setup *st, const struct target *t,
+			char *text)
+{
+	if (!text)
+		return NULL;
+	if (t->owner == OWNER_POSTFIX && !strcmp(t->name, "main.cf"))
+		return setup_local_postfix_main(st->local_dir, text);
+	if (t->owner == OWNER_POSTFIX && !strcmp(t->name, "master.cf"))
+		return setup_local_postfix_master(st->local_dir, text);
+	if (t->owner == OWNER_DOVECOT && !strcmp(t->name, "dovecot.conf"))
+		return setup_local_dovecot(st->local_dir, text);
+	return text;
+}
+
+/*
+ * Render every target.  main.cf names the map files by their directory,
+ * so its scratch copy is rendered a second time with the scratch map
+ * directory: the check then reads the new maps, not the live ones.
+ */
+static bool render_all(const struct setup *st, struct plan *p,
+		       const char *scratch_map_dir)
+{
+	struct tvars *live = make_vars(st, SETUP_POSTFIX_MAP_DIR);
+	struct tvars *check = make_vars(st, scratch_map_dir);
+	bool ok = live && check;
+
+	if (!ok)
+		vm_err("out of memory");
+	for (size_t i = 0; ok && i < p->n; i++) {
+		struct target *t = &p->t[i];
+
+		t->text = with_local(st, t, render_one(t->tmpl, live));
+		ok = t->text != NULL;
+		if (ok && t->owner == OWNER_POSTFIX &&
+		    !strcmp(t->name, "main.cf")) {
+			t->check_text = with_local(st, t,
+						   render_one(t->tmpl, check));
+			ok = t->check_text != NULL;
+		}
+	}
+	tvars_free(live);
+	tvars_free(check);
+	return ok;
+}
+
+/* ---- checking in a scratch directory ------------------------------------ */
+
+static int remove_entry(const char *path, const struct stat *sb, int type,
+			struct FTW *ftw)
+{
+	(void)sb; (void)type; (void)ftw;
+	if (remove(path) < 0)
+		vm_errno("cannot remove %s", path);
+	return 0;
+}
+
+static void remove_scratch(struct plan *p)
+{
+	if (p->scratch[0])
+		nftw(p->scratch, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+	p->scratch[0] = '\0';
+}
+
+static bool make_scratch(struct plan *p, char *map_dir, size_t size)
+{
+	char tmpl[] = "/tmp/vmail-setup.XXXXXX";
+	char sub[PATH_MAX];
+
+	if (!mkdtemp(tmpl)) {
+		vm_errno("cannot create a scratch directory in /tmp");
+		return false;
+	}
+	vm_strlcpy(p->scratch, tmpl, sizeof p->scratch);
+	if (!vm_snprintf(map_dir, size, "%s/postfix/vmail", tmpl) ||
+	    !vm_snprintf(sub, sizeof sub, "%s/dovecot", tmpl) ||
+	    vm_ensure_dir(map_dir, 0755, 0, 0) < 0 ||
+	    vm_ensure_dir(sub, 0755, 0, 0) < 0)
+		return false;
+	for (size_t i = 0; i < p->n; i++) {
+		struct target *t = &p->t[i];
+		const char *where = t->owner == OWNER_DOVECOT ? "dovecot" :
+				    t->gid ? "postfix/vmail" : "postfix";
+
+		if (!vm_snprintf(t->scratch, sizeof t->scratch, "%s/%s/%s",
+				 tmpl, where, t->name)) {
+			vm_err("%s: path too long", tmpl);
+			return false;
+		}
+	}
+	return true;
+}
+
+static bool check_in_scratch(struct plan *p)
+{
+	char dir[PATH_MAX], conf[PATH_MAX];
+
+	for (size_t i = 0; i < p->n; i++) {
+		const struct target *t = &p->t[i];
+		const char *text = t->check_text ? t->check_text : t->text;
+
+		if (vm_write_file_if_changed(t->scratch, text, strlen(text),
+					     t->mode, 0, t->gid) < 0)
+			return false;
+	}
+	if (!vm_snprintf(dir, sizeof dir, "%s/postfix", p->scratch) ||
+	    !vm_snprintf(conf, sizeof conf, "%s/dovecot/dovecot.conf",
+			 p->scratch))
+		return false;
+	vm_progress("Checking the new configuration (postfix check, doveconf)");
+	return setup_check_postfix(dir) && setup_check_dovecot(conf);
+}
+
+/* ---- installing ------------------------------------------------------------ */
+
+static bool install_all(struct setup *st, struct plan *p)
+{
+	gid_t postfix_gid;
+
+	if (!group_id("postfix", &postfix_gid) ||
+	    vm_ensure_dir(SETUP_POSTFIX_MAP_DIR, 0750, 0, postfix_gid) < 0)
+		return false;
+	for (size_t i = 0; i < p->n; i++) {
+		const struct target *t = &p->t[i];
+		int rc = vm_write_file_if_changed(t->path, t->text,
+						  strlen(t->text), t->mode, 0,
+						  t->gid);
+
+		if (rc < 0)
+			return false;
+		if (rc == 0)
+			continue;
+		vm_progress("Wrote %s", t->path);
+		if (t->owner == OWNER_POSTFIX)
+			st->postfix_changed = true;
+		else
+			st->dovecot_changed = true;
+	}
+	return true;
+}
+
+static void free_plan(struct plan *p)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		free(p->t[i].text);
+		free(p->t[i].check_text);
+	}
+	remove_scratch(p);
+}
+
+bool setup_render_all(struct setup *st)
+{
+	const char *templates = config_templates_dir();
+	char map_dir[PATH_MAX];
+	struct plan *p = calloc(1, sizeof *p);
+	bool ok;
+
+	if (!p) {
+		vm_errno("out of memory");
+		return false;
+	}
+	ok = plan_postfix(p, templates) &&
+	     plan_dovecot(p, templates, st->dovecot_family) &&
+	     make_scratch(p, map_dir, sizeof map_dir) &&
+	     render_all(st, p, map_dir) &&
+	     check_in_scratch(p) &&
+	     install_all(st, p);
+	free_plan(p);
+	free(p);
+	return ok;
+}

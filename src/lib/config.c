@@ -1,0 +1,424 @@
+/*
+ * config.c - read and write /etc/vmail/vmail.conf (see config.h).
+ *
+ * "vmailctl setup" loads the file with config_load(), applies its
+ * command-line flags, and writes it back with config_format(); the other
+ * commands only load it.  One table below lists every setting: its
+ * section, key, kind (how it is checked) and the comment written above
+ * it, so parsing and formatting cannot drift apart.
+ *
+ * libinih does the INI syntax.  We feed it through ini_parse_stream()
+ * with our own line reader so that every error, ours or inih's, carries
+ * the right line number, and so over-long lines are refused instead of
+ * being split silently.
+ */
+#include <errno.h>
+#include <ini.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/config.h"
+#include "lib/size.h"
+#include "lib/util.h"
+#include "lib/validate.h"
+
+#ifndef VMAIL_DATADIR
+#define VMAIL_DATADIR "/usr/local/share/vmail"
+#endif
+
+#define DEFAULT_MESSAGE_SIZE_LIMIT (50ULL << 20)   /* 50M */
+#define DEFAULT_QUOTA (2ULL << 30)                 /* 2G */
+#define DEFAULT_TLS_CERT "/etc/vmail/tls/cert.pem"
+#define DEFAULT_TLS_KEY "/etc/vmail/tls/key.pem"
+#define DEFAULT_MAIL_ROOT "/var/vmail"
+
+enum kind {
+	K_DOMAIN,   /* a domain name; empty = not set yet */
+	K_ADDRESS,  /* a mail address; empty = not set yet */
+	K_SIZE,     /* a byte size (parse_size) */
+	K_PATH,     /* an absolute path */
+};
+
+struct setting {
+	const char *section;
+	const char *key;
+	enum kind kind;
+	size_t offset;      /* of the field in struct vm_config */
+	size_t size;        /* of a string field */
+	const char *help;   /* comment written above the key */
+};
+
+#define NSETTINGS (sizeof settings / sizeof settings[0])
+
+static const struct setting settings[] = {
+	{ "server", "hostname", K_DOMAIN, offsetof(struct vm_config, hostname),
+	  sizeof ((struct vm_config *)0)->hostname,
+	  "Fully qualified name of this server: the SMTP greeting and the\n"
+	  "name in the TLS certificate.  DNS must point its A record here." },
+	{ "server", "domain", K_DOMAIN, offsetof(struct vm_config, domain),
+	  sizeof ((struct vm_config *)0)->domain,
+	  "The first hosted domain (add more with \"vmailctl domain add\")." },
+	{ "server", "admin", K_ADDRESS, offsetof(struct vm_config, admin),
+	  sizeof ((struct vm_config *)0)->admin,
+	  "The administrator's mailbox; postmaster@ and abuse@ go there.\n"
+	  "Empty means admin@DOMAIN." },
+	{ "limits", "message_size_limit", K_SIZE,
+	  offsetof(struct vm_config, message_size_limit), 0,
+	  "Largest message accepted or sent (0 = no limit)." },
+	{ "limits", "default_quota", K_SIZE,
+	  offsetof(struct vm_config, default_quota), 0,
+	  "Quota of new mailboxes (0 = no limit).  Change a single mailbox\n"
+	  "with \"vmailctl user quota ADDRESS SIZE\"." },
+	{ "tls", "cert", K_PATH, offsetof(struct vm_config, tls_cert),
+	  sizeof ((struct vm_config *)0)->tls_cert,
+	  "Certificate chain and private key, PEM.  Put a real certificate\n"
+	  "here (for example from Let's Encrypt); when these files do not\n"
+	  "exist, setup makes a self-signed pair." },
+	{ "tls", "key", K_PATH, offsetof(struct vm_config, tls_key),
+	  sizeof ((struct vm_config *)0)->tls_key, NULL },
+	{ "paths", "database", K_PATH, offsetof(struct vm_config, database),
+	  sizeof ((struct vm_config *)0)->database,
+	  "The directory of domains, mailboxes and aliases (SQLite)." },
+	{ "paths", "mail", K_PATH, offsetof(struct vm_config, mail_root),
+	  sizeof ((struct vm_config *)0)->mail_root,
+	  "Where mail is kept: one Maildir per mailbox, in DOMAIN/USER/." },
+};
+
+static const char FILE_HEADER[] =
+	"# vmail.conf - settings of this mail server, read by vmailctl(8).\n"
+	"#\n"
+	"# \"vmailctl setup\" writes this file and reads it on every run.\n"
+	"# After editing it, run \"vmailctl setup\" again to apply the change.\n"
+	"# Unknown sections and keys are errors, so a typo cannot pass\n"
+	"# unnoticed.  Sizes take the binary units K, M, G and T (50M, 2G).\n";
+
+void config_defaults(struct vm_config *cfg)
+{
+	memset(cfg, 0, sizeof *cfg);
+	cfg->message_size_limit = DEFAULT_MESSAGE_SIZE_LIMIT;
+	cfg->default_quota = DEFAULT_QUOTA;
+	vm_strlcpy(cfg->tls_cert, DEFAULT_TLS_CERT, sizeof cfg->tls_cert);
+	vm_strlcpy(cfg->tls_key, DEFAULT_TLS_KEY, sizeof cfg->tls_key);
+	vm_strlcpy(cfg->database, VMAIL_DB_PATH, sizeof cfg->database);
+	vm_strlcpy(cfg->mail_root, DEFAULT_MAIL_ROOT, sizeof cfg->mail_root);
+}
+
+/* ---- parsing -------------------------------------------------------- */
+
+struct parse {
+	struct vm_config *cfg;
+	const char *pos;           /* next unread character of the text */
+	int line;                  /* number of the line last read */
+	int err_line;              /* first error found by us, 0 if none */
+	char reason[512];
+	int seen[NSETTINGS];       /* line where each key was set, or 0 */
+};
+
+static void parse_error(struct parse *p, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void parse_error(struct parse *p, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (p->err_line)
+		return;   /* keep the first error */
+	p->err_line = p->line;
+	va_start(ap, fmt);
+	vsnprintf(p->reason, sizeof p->reason, fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * inih's line reader: copy the next line (with its newline) into str.
+ * A line that does not fit in num-1 bytes is an error; its remainder is
+ * skipped so the line count stays right.
+ */
+static char *read_line(char *str, int num, void *stream)
+{
+	struct parse *p = stream;
+	size_t max = (size_t)num - 1, n = 0;
+
+	if (*p->pos == '\0')
+		return NULL;
+	p->line++;
+	while (p->pos[n] && p->pos[n] != '\n')
+		n++;
+	if (p->pos[n] == '\n')
+		n++;
+	if (n > max) {
+		parse_error(p, "line longer than %zu characters", max - 1);
+		memcpy(str, "\n", 2);
+	} else {
+		memcpy(str, p->pos, n);
+		str[n] = '\0';
+	}
+	p->pos += n;
+	return str;
+}
+
+static const struct setting *find_setting(const char *section,
+					  const char *key, bool *section_known)
+{
+	*section_known = false;
+	for (size_t i = 0; i < NSETTINGS; i++) {
+		if (strcmp(settings[i].section, section))
+			continue;
+		*section_known = true;
+		if (!strcmp(settings[i].key, key))
+			return &settings[i];
+	}
+	return NULL;
+}
+
+static bool valid_path(const char *v, char *why, size_t whylen)
+{
+	if (v[0] != '/') {
+		vm_snprintf(why, whylen, "not an absolute path");
+		return false;
+	}
+	for (const char *c = v; *c; c++) {
+		if ((unsigned char)*c <= ' ' || *c == 0x7f) {
+			vm_snprintf(why, whylen, "white space or control "
+				    "characters are not allowed in a path");
+			return false;
+		}
+	}
+	return true;
+}
+
+/* Check value for setting s and store it in the config. */
+static bool store_value(struct parse *p, const struct setting *s,
+			const char *value)
+{
+	char *field = (char *)p->cfg + s->offset;
+	char buf[4096], why[256] = "";
+	bool ok = true;
+
+	if (strlen(value) > VM_CONF_VALUE_MAX ||
+	    !vm_strlcpy(buf, value, sizeof buf) ||
+	    (s->kind != K_SIZE && strlen(buf) >= s->size)) {
+		parse_error(p, "%s: value longer than %d characters", s->key,
+			    VM_CONF_VALUE_MAX);
+		return false;
+	}
+	switch (s->kind) {
+	case K_DOMAIN:
+		vm_ascii_lower(buf);
+		ok = !*buf || valid_domain(buf, why, sizeof why);
+		break;
+	case K_ADDRESS:
+		vm_ascii_lower(buf);
+		ok = !*buf || valid_address(buf, why, sizeof why);
+		break;
+	case K_PATH:
+		ok = valid_path(buf, why, sizeof why);
+		break;
+	case K_SIZE: {
+		uint64_t n;
+
+		ok = parse_size(buf, &n, why, sizeof why);
+		if (ok)
+			memcpy(field, &n, sizeof n);
+		break;
+	}
+	}
+	if (!ok) {
+		parse_error(p, "%s: %s", s->key, why);
+		return false;
+	}
+	if (s->kind != K_SIZE)
+		memcpy(field, buf, strlen(buf) + 1);
+	return true;
+}
+
+static int handler(void *user, const char *section, const char *key,
+		   const char *value)
+{
+	struct parse *p = user;
+	const struct setting *s;
+	bool section_known;
+	size_t i;
+
+	if (!*section) {
+		parse_error(p, "'%s' is outside a section (like [server])", key);
+		return 0;
+	}
+	s = find_setting(section, key, &section_known);
+	if (!section_known) {
+		parse_error(p, "unknown section [%s]", section);
+		return 0;
+	}
+	if (!s) {
+		parse_error(p, "unknown key '%s' in [%s]", key, section);
+		return 0;
+	}
+	i = (size_t)(s - settings);
+	if (p->seen[i]) {
+		parse_error(p, "'%s' is set twice (first on line %d; an "
+			    "indented line continues the one above)", key,
+			    p->seen[i]);
+		return 0;
+	}
+	p->seen[i] = p->line;
+	return store_value(p, s, value) ? 1 : 0;
+}
+
+/* Parse text into cfg (over the defaults). Returns 0 if fine, else the
+ * line of the first error, with the reason in reason. */
+static int parse_text(const char *text, struct vm_config *cfg,
+		      char *reason, size_t reasonlen)
+{
+	struct parse p = { .cfg = cfg, .pos = text };
+	int rc;
+
+	config_defaults(cfg);
+	rc = ini_parse_stream(read_line, &p, handler, &p);
+	if (rc < 0) {
+		vm_snprintf(reason, reasonlen, "out of memory");
+		return 1;
+	}
+	if (p.err_line && (rc == 0 || p.err_line <= rc)) {
+		vm_strlcpy(reason, p.reason, reasonlen);
+		return p.err_line;
+	}
+	if (rc > 0) {
+		vm_snprintf(reason, reasonlen, "syntax error (expected "
+			    "\"[section]\" or \"key = value\")");
+		return rc;
+	}
+	return 0;
+}
+
+bool config_parse(const char *text, struct vm_config *cfg,
+		  char *err, size_t errlen)
+{
+	char reason[512];
+	int line = parse_text(text, cfg, reason, sizeof reason);
+
+	if (line == 0)
+		return true;
+	if (err && errlen)
+		snprintf(err, errlen, "line %d: %s", line, reason);
+	return false;
+}
+
+bool config_load(const char *path, struct vm_config *cfg, bool *found)
+{
+	char reason[512];
+	char *text;
+	int line;
+
+	config_defaults(cfg);
+	if (found)
+		*found = false;
+	text = vm_read_file(path, NULL);
+	if (!text) {
+		if (errno == ENOENT)
+			return true;
+		vm_errno("cannot read %s", path);
+		return false;
+	}
+	if (found)
+		*found = true;
+	line = parse_text(text, cfg, reason, sizeof reason);
+	free(text);
+	if (line) {
+		vm_err("%s:%d: %s", path, line, reason);
+		return false;
+	}
+	return true;
+}
+
+/* ---- writing -------------------------------------------------------- */
+
+/* A size as the largest exact unit, so it parses back unchanged. */
+static void format_size(uint64_t n, char *buf, size_t len)
+{
+	static const char units[] = "KMGT";
+	int i = -1;
+
+	while (n != 0 && i < 3 && n % 1024 == 0) {
+		n /= 1024;
+		i++;
+	}
+	if (i < 0)
+		snprintf(buf, len, "%" PRIu64, n);
+	else
+		snprintf(buf, len, "%" PRIu64 "%c", n, units[i]);
+}
+
+/* Write help text as "# " comment lines. */
+static void write_comment(FILE *f, const char *help)
+{
+	while (*help) {
+		size_t n = strcspn(help, "\n");
+
+		fprintf(f, "# %.*s\n", (int)n, help);
+		help += n;
+		if (*help == '\n')
+			help++;
+	}
+}
+
+char *config_format(const struct vm_config *cfg)
+{
+	const char *section = "";
+	bool too_long = false;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	if (!f)
+		return NULL;
+	fputs(FILE_HEADER, f);
+	for (size_t i = 0; i < NSETTINGS; i++) {
+		const struct setting *s = &settings[i];
+		const char *field = (const char *)cfg + s->offset;
+		char value[32];
+
+		if (strcmp(s->section, section)) {
+			section = s->section;
+			fprintf(f, "\n[%s]\n", section);
+		} else if (s->help) {
+			fputc('\n', f);   /* a blank line between commented keys */
+		}
+		if (s->help)
+			write_comment(f, s->help);
+		if (s->kind == K_SIZE) {
+			uint64_t n;
+
+			memcpy(&n, field, sizeof n);
+			format_size(n, value, sizeof value);
+			field = value;
+		}
+		if (strlen(field) > VM_CONF_VALUE_MAX)
+			too_long = true;
+		fprintf(f, "%s = %s\n", s->key, field);
+	}
+	if (fclose(f) != 0 || too_long) {
+		free(text);
+		return NULL;
+	}
+	return text;
+}
+
+/* ---- locations ------------------------------------------------------ */
+
+const char *config_path(void)
+{
+	const char *env = getenv("VMAIL_CONF");
+
+	return env && *env ? env : VMAIL_CONF_PATH;
+}
+
+const char *config_templates_dir(void)
+{
+	const char *env = getenv("VMAIL_TEMPLATES");
+
+	return env && *env ? env : VMAIL_DATADIR "/templates";
+}

@@ -1,0 +1,78 @@
+/*
+ * config.h - /etc/vmail/vmail.conf, the administrator's settings (INI,
+ * parsed with libinih).
+ *
+ *   [server]
+ *   hostname = mail.example.com     ; FQDN of this server (HELO, cert CN)
+ *   domain = example.com            ; first hosted domain
+ *   admin = admin@example.com       ; administrator's mailbox
+ *
+ *   [limits]
+ *   message_size_limit = 50M        ; largest message accepted
+ *   default_quota = 2G              ; quota for new mailboxes (0 = none)
+ *
+ *   [tls]
+ *   cert = /etc/vmail/tls/cert.pem  ; PEM chain; setup makes a
+ *   key = /etc/vmail/tls/key.pem    ; self-signed pair when missing
+ *
+ *   [paths]
+ *   database = /var/lib/vmail/vmail.db
+ *   mail = /var/vmail
+ *
+ * Unknown sections or keys are an error (typos must not be silently
+ * ignored).  Missing keys take the defaults shown above, except that
+ * hostname, domain and admin default to "" (not set yet; setup requires
+ * the first two and uses admin@DOMAIN for an empty admin).  Host and
+ * address values are lower-cased; sizes as in size.h; paths must be
+ * absolute, without white space.
+ */
+#ifndef VMAIL_CONFIG_H
+#define VMAIL_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define VMAIL_CONF_PATH "/etc/vmail/vmail.conf"
+#define VMAIL_DB_PATH "/var/lib/vmail/vmail.db"
+/* Longest value accepted in the file (libinih reads lines of at most
+ * 200 bytes); longer values are refused by config_parse/config_load and
+ * make config_format fail. */
+#define VM_CONF_VALUE_MAX 160
+
+struct vm_config {
+	char hostname[254];
+	char domain[254];
+	char admin[320];
+	uint64_t message_size_limit;  /* bytes */
+	uint64_t default_quota;       /* bytes, 0 = unlimited */
+	char tls_cert[4096];
+	char tls_key[4096];
+	char database[4096];
+	char mail_root[4096];
+};
+
+/* Fill cfg with the defaults. */
+void config_defaults(struct vm_config *cfg);
+
+/* Load path over the defaults (config_load and config_parse both reset
+ * cfg to the defaults first). A missing file is not an error (returns
+ * true, *found=false). Parse or validation errors print "path:line: ..."
+ * and return false. */
+bool config_load(const char *path, struct vm_config *cfg, bool *found);
+
+/* Parse from a memory buffer (for tests and fuzzing). */
+bool config_parse(const char *text, struct vm_config *cfg,
+		  char *err, size_t errlen);
+
+/* Serialise cfg as the INI text above (with comments). malloc'd; NULL
+ * if out of memory or a value is longer than VM_CONF_VALUE_MAX. */
+char *config_format(const struct vm_config *cfg);
+
+/* Path of the config file: $VMAIL_CONF if set, else VMAIL_CONF_PATH. */
+const char *config_path(void);
+/* Directory of the shipped templates: $VMAIL_TEMPLATES if set, else
+ * VMAIL_DATADIR "/templates" (set at build time). */
+const char *config_templates_dir(void);
+
+#endif

@@ -1,0 +1,29 @@
+/*
+ * service.h - the one place that starts, reloads and checks daemons.
+ *
+ * When PID 1 is systemd (/run/systemd/system exists) it uses systemctl.
+ * Otherwise (containers, test roots) it drives the daemons directly:
+ * "postfix start|reload|stop|status", "dovecot", "doveadm reload|stop".
+ * Names are the systemd unit names without ".service": "postfix",
+ * "dovecot".
+ */
+#ifndef VMAIL_SERVICE_H
+#define VMAIL_SERVICE_H
+
+#include <stdbool.h>
+
+bool service_have_systemd(void);
+bool service_running(const char *name);
+/* Start (and on systemd enable) if not running. 1 started, 0 already
+ * running, -1 error. */
+int service_start(const char *name);
+/* Reload configuration of a running service (start it if stopped). */
+int service_reload(const char *name);
+int service_stop(const char *name);
+
+/* Make a directory change visible at once: flush Dovecot's auth cache
+ * for user (NULL = everyone) if Dovecot runs; kick user's sessions if
+ * kick is set (deleted user).  Best effort; never fails the caller. */
+void service_directory_changed(const char *user, bool kick);
+
+#endif

@@ -1,0 +1,141 @@
+/*
+ * store.h - the directory: domains, mailboxes, aliases, quotas and
+ * password hashes.  Every read and write of the directory goes through
+ * this interface; nothing else in vmailctl knows it is SQLite, so a
+ * PostgreSQL backend can be added behind the same calls later.
+ *
+ * The SQLite backend (store_sqlite.c) keeps one database file, in WAL
+ * mode, versioned with PRAGMA user_version and upgraded by the
+ * migrations in store_schema.c.  Postfix (proxymap) and Dovecot
+ * (auth-worker) read the same file through the queries rendered from
+ * templates/, so the table and column names below are a contract with
+ * those templates:
+ *
+ *   domain(name, active, created)
+ *   mailbox(address, local_part, domain, password, quota_bytes, active,
+ *           created)
+ *   alias(source, destination, domain, created)   one row per destination;
+ *           source "@domain" is a catch-all
+ *
+ * All functions take already-validated, lower-cased input (see
+ * validate.h); they still use bound parameters only.  Functions return
+ * a store_status; on STORE_ERROR, store_errmsg() says why.
+ */
+#ifndef VMAIL_STORE_H
+#define VMAIL_STORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum store_status {
+	STORE_OK = 0,
+	STORE_NOT_FOUND,   /* the named object does not exist */
+	STORE_EXISTS,      /* it already exists (duplicate) */
+	STORE_CONFLICT,    /* refused: dependants exist, or the domain is
+	                      not hosted, etc.; store_errmsg() explains */
+	STORE_ERROR,       /* database or I/O error */
+};
+
+struct store;
+
+struct store_domain {
+	const char *name;
+	bool active;
+	int64_t mailboxes;     /* number of mailboxes in the domain */
+	int64_t aliases;       /* number of alias rows in the domain */
+	const char *created;   /* "YYYY-MM-DD HH:MM:SS" UTC */
+};
+
+struct store_mailbox {
+	const char *address;
+	const char *local_part;
+	const char *domain;
+	const char *password;  /* the stored hash */
+	uint64_t quota_bytes;  /* 0 = unlimited */
+	bool active;
+	const char *created;
+};
+
+struct store_alias {
+	const char *source;
+	const char *destination;
+	const char *domain;
+	const char *created;
+};
+
+/* Callbacks for list functions; the structs are valid only during the
+ * call. Return non-zero to stop iterating. */
+typedef int (*store_domain_cb)(const struct store_domain *, void *ctx);
+typedef int (*store_mailbox_cb)(const struct store_mailbox *, void *ctx);
+typedef int (*store_alias_cb)(const struct store_alias *, void *ctx);
+
+/*
+ * Open (creating if needed when create is true) the database at path and
+ * bring its schema up to date.  The database is in WAL mode.  Readers
+ * must be able to write the WAL index (-shm), and Postfix drops all
+ * supplementary groups, so access is granted with POSIX ACLs rather than
+ * a group: the file is mode 0660 root:root plus ACL entries rw for the
+ * users "postfix" and "dovecot" (those that exist), and the directory
+ * carries the same entries as a default ACL so -wal and -shm files
+ * inherit them.  See store_grant_readers().  On failure returns NULL
+ * and prints the reason.
+ */
+struct store *store_open(const char *path, bool create);
+void store_close(struct store *s);
+/* (Re)apply the reader ACLs on the database directory and files; called
+ * by setup after the postfix and dovecot users exist. 1 changed, 0
+ * already right, -1 error (printed). */
+int store_grant_readers(const char *path);
+const char *store_errmsg(const struct store *s);
+/* Current and latest schema versions. */
+int store_schema_version(struct store *s);
+int store_schema_latest(void);
+
+/* Transactions: group several writes so bad input changes nothing. */
+enum store_status store_begin(struct store *s);
+enum store_status store_commit(struct store *s);
+void store_rollback(struct store *s);
+
+/* Domains.  domain_del refuses (STORE_CONFLICT) while mailboxes or
+ * aliases exist, unless force is set (then removes them too). */
+enum store_status store_domain_add(struct store *s, const char *name);
+enum store_status store_domain_del(struct store *s, const char *name,
+				   bool force);
+enum store_status store_domain_get(struct store *s, const char *name,
+				   store_domain_cb cb, void *ctx);
+enum store_status store_domain_list(struct store *s, store_domain_cb cb,
+				    void *ctx);
+
+/* Mailboxes.  mailbox_add needs the domain to exist (else
+ * STORE_CONFLICT) and the address not to be a mailbox (STORE_EXISTS) or
+ * an alias source (STORE_CONFLICT). */
+enum store_status store_mailbox_add(struct store *s, const char *address,
+				    const char *hash, uint64_t quota_bytes);
+/* Removes the mailbox and every alias row whose destination is it. */
+enum store_status store_mailbox_del(struct store *s, const char *address);
+enum store_status store_mailbox_set_password(struct store *s,
+					     const char *address,
+					     const char *hash);
+enum store_status store_mailbox_set_quota(struct store *s,
+					  const char *address,
+					  uint64_t quota_bytes);
+enum store_status store_mailbox_get(struct store *s, const char *address,
+				    store_mailbox_cb cb, void *ctx);
+/* domain NULL = all domains. */
+enum store_status store_mailbox_list(struct store *s, const char *domain,
+				     store_mailbox_cb cb, void *ctx);
+
+/* Aliases.  alias_add adds one (source, destination) row; the source's
+ * domain must be hosted (STORE_CONFLICT), the source must not be a
+ * mailbox (STORE_CONFLICT), and the pair must be new (STORE_EXISTS).
+ * alias_del with destination NULL removes every row of source. */
+enum store_status store_alias_add(struct store *s, const char *source,
+				  const char *destination);
+enum store_status store_alias_del(struct store *s, const char *source,
+				  const char *destination);
+/* domain NULL = all; source NULL = all sources. */
+enum store_status store_alias_list(struct store *s, const char *domain,
+				   const char *source, store_alias_cb cb,
+				   void *ctx);
+
+#endif

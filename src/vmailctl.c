@@ -1,0 +1,64 @@
+/*
+ * vmailctl.c - entry point and command table.
+ *
+ * "vmailctl COMMAND [ARGS]" looks COMMAND up in the table below and hands
+ * it the rest of the command line.  Adding a command means writing
+ * commands/cmd_<name>.c and adding one row here.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "commands/commands.h"
+#include "lib/util.h"
+
+#ifndef VMAIL_VERSION
+#define VMAIL_VERSION "0.1.0"
+#endif
+
+static const struct command commands[] = {
+	{ "setup",  cmd_setup,  "configure Postfix and Dovecot; safe to re-run" },
+	{ "domain", cmd_domain, "add, delete and list hosted domains" },
+	{ "user",   cmd_user,   "manage mailboxes: add, del, list, show, passwd, quota" },
+	{ "alias",  cmd_alias,  "manage aliases and catch-alls" },
+	{ "quota-warning", cmd_quota_warning,
+	  "(internal, run by Dovecot) mail a quota warning to a user" },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: vmailctl [--version] [--help] COMMAND [ARGS]\n\n"
+		   "Commands:\n");
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\nRun 'vmailctl COMMAND --help' for a command's options; "
+		   "see vmailctl(8).\n");
+}
+
+int main(int argc, char **argv)
+{
+	vm_progname = "vmailctl";
+	/* Files we create (database, WAL index, configs) get explicit modes;
+	 * never let a permissive umask widen them. */
+	umask(007);
+
+	if (argc < 2) {
+		usage(stderr);
+		return VM_EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||
+	    !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return VM_EXIT_OK;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("vmailctl %s\n", VMAIL_VERSION);
+		return VM_EXIT_OK;
+	}
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].run(argc - 1, argv + 1);
+
+	vm_err("unknown command '%s' (see 'vmailctl --help')", argv[1]);
+	return VM_EXIT_USAGE;
+}

@@ -1,0 +1,42 @@
+"""conftest - the e2e tests' fixtures.
+
+Tests take a "guest" argument and run once per guest. The guests come from
+VMAIL_E2E_GUESTS ("bookworm=198.18.0.12 trixie=198.18.0.13", set by
+tests/e2e/run), or else from the running guests in /run/vmail-e2e, so that
+after "tests/e2e/run up" one can simply run:
+
+    /usr/bin/python3 -m pytest -v tests/e2e -k test_07
+"""
+
+import glob
+import os
+
+import pytest
+
+from vmail_guest import Guest
+
+STATE = os.environ.get("VMAIL_E2E_STATE", "/run/vmail-e2e")
+
+
+def _guest_specs():
+    spec = os.environ.get("VMAIL_E2E_GUESTS", "").split()
+    if spec:
+        return [tuple(s.split("=", 1)) for s in spec]
+    return [(os.path.basename(f)[:-3], open(f).read().strip())
+            for f in sorted(glob.glob(os.path.join(STATE, "*.ip")))]
+
+
+GUESTS = {suite: Guest(suite, ip) for suite, ip in _guest_specs()}
+
+
+def pytest_generate_tests(metafunc):
+    if "guest" in metafunc.fixturenames:
+        if not GUESTS:
+            raise pytest.UsageError(
+                "no e2e guests: run tests/e2e/run up first, or set VMAIL_E2E_GUESTS")
+        metafunc.parametrize("guest", list(GUESTS), indirect=True, scope="session")
+
+
+@pytest.fixture(scope="session")
+def guest(request):
+    return GUESTS[request.param]

@@ -1,0 +1,77 @@
+"""Behaviour 12: re-running is safe. A second install.sh run changes no
+file and restarts nothing, and mail keeps flowing; postfix check is clean
+and doveconf -n gives no warnings."""
+
+import difflib
+import re
+
+import pytest
+
+from vmail_guest import DOVECOT_LOG, DOVECOT_PID, MAIL_LOG, POSTFIX_PID
+from mailclients import deliver
+
+INSTALL = "cd /root/vmail && ./install.sh --hostname mail.example.com --domain example.com"
+WATCHED = "/etc/postfix /etc/dovecot /etc/vmail"
+# type, mode, owner, mtime, path, symlink target; then a hash per file
+SNAPSHOT = (f"find {WATCHED} -printf '%y %m %u:%g %T@ %p -> %l\\n' | sort; "
+            f"find {WATCHED} -type f -exec sha256sum {{}} + | sort -k2")
+RELOADS = [
+    (MAIL_LOG, re.compile(r"postfix/master\[\d+\]: (reload|daemon started|terminating)")),
+    (DOVECOT_LOG, re.compile(r"SIGHUP received|Dovecot v\S+ .*starting up|master: .*shutting down", re.I)),
+]
+
+
+@pytest.fixture(scope="module")
+def rerun(guest):
+    """Snapshot, run install.sh again, snapshot: shared by the tests here."""
+    before = guest.run(SNAPSHOT).stdout.decode()
+    pids = (guest.pid_of(POSTFIX_PID), guest.pid_of(DOVECOT_PID))
+    log_sizes = {path: guest.log_size(path) for path, _ in RELOADS}
+    p = guest.run(INSTALL, check=False, timeout=1200)
+    after = guest.run(SNAPSHOT).stdout.decode()
+    new_log = {path: guest.run(["tail", "-c", f"+{log_sizes[path] + 1}", path],
+                               check=False).stdout.decode("utf-8", "replace")
+               for path, _ in RELOADS}
+    return dict(before=before, after=after, pids=pids, proc=p, new_log=new_log,
+                pids_after=(guest.pid_of(POSTFIX_PID), guest.pid_of(DOVECOT_PID)))
+
+
+def test_12_rerun_install_succeeds(guest, rerun):
+    p = rerun["proc"]
+    assert p.returncode == 0, \
+        f"second install.sh run failed ({p.returncode}):\n{p.stdout.decode()[-3000:]}" \
+        f"\n{p.stderr.decode()[-3000:]}"
+
+
+def test_12_rerun_install_changes_no_file(guest, rerun):
+    diff = list(difflib.unified_diff(rerun["before"].splitlines(), rerun["after"].splitlines(),
+                                     "before", "after", lineterm="", n=0))
+    assert not diff, "the second install.sh run changed files:\n" + "\n".join(diff[:60])
+
+
+def test_12_rerun_install_restarts_nothing(guest, rerun):
+    before, after = rerun["pids"], rerun["pids_after"]
+    assert None not in before, f"a master pid file is missing before the rerun: {before}"
+    assert before == after, \
+        f"master pids (postfix, dovecot) changed: {before} -> {after}"
+    for path, pattern in RELOADS:
+        hits = [l for l in rerun["new_log"][path].splitlines() if pattern.search(l)]
+        assert not hits, f"the second run restarted or reloaded ({path}):\n" + "\n".join(hits)
+
+
+def test_12_mail_flows_after_rerun(guest, rerun):
+    user = guest.add_user("rerun")
+    marker = deliver(guest, user.address, "after-rerun")
+    guest.wait_for_message(user.address, marker)
+
+
+def test_12_postfix_check_is_clean(guest, rerun):
+    p = guest.run("postfix check", check=False)
+    assert (p.returncode, p.stdout, p.stderr) == (0, b"", b""), \
+        f"postfix check (exit {p.returncode}):\n{p.stdout.decode()}{p.stderr.decode()}"
+
+
+def test_12_doveconf_has_no_warnings(guest, rerun):
+    p = guest.run("doveconf -n", check=False)
+    assert p.returncode == 0 and p.stderr == b"", \
+        f"doveconf -n (exit {p.returncode}) said on stderr:\n{p.stderr.decode()}"

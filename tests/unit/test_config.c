@@ -1,0 +1,321 @@
+/*
+ * test_config.c - unit tests for src/lib/config.c: defaults, parsing,
+ * the errors an administrator's typo must produce (with line numbers),
+ * config_format() -> config_parse() round trips, and config_load().
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lib/config.h"
+#include "lib/util.h"
+
+#define MB (1024ULL * 1024)
+#define GB (1024ULL * MB)
+
+static void test_defaults(void **state)
+{
+	struct vm_config cfg;
+
+	(void)state;
+	memset(&cfg, 'x', sizeof cfg);
+	config_defaults(&cfg);
+	assert_string_equal(cfg.hostname, "");
+	assert_string_equal(cfg.domain, "");
+	assert_string_equal(cfg.admin, "");
+	assert_int_equal(cfg.message_size_limit, 50 * MB);
+	assert_int_equal(cfg.default_quota, 2 * GB);
+	assert_string_equal(cfg.tls_cert, "/etc/vmail/tls/cert.pem");
+	assert_string_equal(cfg.tls_key, "/etc/vmail/tls/key.pem");
+	assert_string_equal(cfg.database, VMAIL_DB_PATH);
+	assert_string_equal(cfg.mail_root, "/var/vmail");
+}
+
+static void expect_parse(const char *text, struct vm_config *cfg)
+{
+	char err[256] = "";
+
+	if (!config_parse(text, cfg, err, sizeof err))
+		fail_msg("parse failed: %s\n--- text:\n%s", err, text);
+}
+
+static void expect_error(const char *text, const char *want)
+{
+	struct vm_config cfg;
+	char err[256] = "";
+
+	if (config_parse(text, &cfg, err, sizeof err))
+		fail_msg("accepted:\n%s", text);
+	if (!strstr(err, want))
+		fail_msg("error '%s' does not contain '%s'", err, want);
+}
+
+static void test_parse_full(void **state)
+{
+	struct vm_config cfg;
+
+	(void)state;
+	expect_parse("; comment\n"
+		     "# another comment\n"
+		     "[server]\n"
+		     "hostname = Mail.Example.COM   ; inline comment\n"
+		     "domain=example.com\n"
+		     "admin = Boss@Example.com\n"
+		     "\n"
+		     "[limits]\n"
+		     "message_size_limit = 25M\n"
+		     "default_quota = unlimited\n"
+		     "[tls]\n"
+		     "cert = /etc/ssl/mail/fullchain.pem\n"
+		     "key = /etc/ssl/mail/privkey.pem\n"
+		     "[paths]\n"
+		     "database = /srv/vmail/vmail.db\n"
+		     "mail = /srv/mail\n", &cfg);
+	assert_string_equal(cfg.hostname, "mail.example.com");
+	assert_string_equal(cfg.domain, "example.com");
+	assert_string_equal(cfg.admin, "boss@example.com");
+	assert_int_equal(cfg.message_size_limit, 25 * MB);
+	assert_int_equal(cfg.default_quota, 0);
+	assert_string_equal(cfg.tls_cert, "/etc/ssl/mail/fullchain.pem");
+	assert_string_equal(cfg.tls_key, "/etc/ssl/mail/privkey.pem");
+	assert_string_equal(cfg.database, "/srv/vmail/vmail.db");
+	assert_string_equal(cfg.mail_root, "/srv/mail");
+}
+
+static void test_parse_partial_keeps_defaults(void **state)
+{
+	struct vm_config cfg;
+
+	(void)state;
+	expect_parse("[server]\nhostname = mx.example.org\n", &cfg);
+	assert_string_equal(cfg.hostname, "mx.example.org");
+	assert_string_equal(cfg.domain, "");
+	assert_int_equal(cfg.message_size_limit, 50 * MB);
+	assert_int_equal(cfg.default_quota, 2 * GB);
+	assert_string_equal(cfg.database, VMAIL_DB_PATH);
+
+	expect_parse("", &cfg);
+	assert_string_equal(cfg.hostname, "");
+	expect_parse("[limits]\n", &cfg);
+	expect_parse("\xef\xbb\xbf[server]\r\ndomain = example.net\r\n", &cfg);
+	assert_string_equal(cfg.domain, "example.net");
+	/* Empty host/admin values mean "not set yet". */
+	expect_parse("[server]\nhostname =\nadmin =\n", &cfg);
+	assert_string_equal(cfg.hostname, "");
+	assert_string_equal(cfg.admin, "");
+}
+
+static void test_unknown_keys_and_sections(void **state)
+{
+	(void)state;
+	expect_error("[server]\nhostname = mail.example.com\nhostnme = x\n",
+		     "line 3: unknown key 'hostnme' in [server]");
+	expect_error("\n\n[srever]\nhostname = mail.example.com\n",
+		     "line 4: unknown section [srever]");
+	expect_error("hostname = mail.example.com\n",
+		     "line 1: 'hostname' is outside a section");
+	expect_error("[limits]\ndomain = example.com\n",
+		     "line 2: unknown key 'domain' in [limits]");
+}
+
+static void test_bad_values(void **state)
+{
+	(void)state;
+	expect_error("[limits]\nmessage_size_limit = 12GIGA\n",
+		     "line 2: message_size_limit: unknown unit");
+	expect_error("[limits]\n\ndefault_quota = -5M\n",
+		     "line 3: default_quota: ");
+	expect_error("[limits]\ndefault_quota =\n", "line 2: default_quota: ");
+	expect_error("[limits]\ndefault_quota = 5.5G\n", "decimals");
+	expect_error("[server]\nhostname = localhost\n",
+		     "line 2: hostname: ");
+	expect_error("[server]\ndomain = exa mple.com\n", "line 2: domain: ");
+	expect_error("[server]\ndomain = example.com'; --\n", "line 2: domain");
+	expect_error("[server]\nadmin = admin\n", "line 2: admin: ");
+	expect_error("[server]\nadmin = a b@example.com\n", "line 2: admin: ");
+	expect_error("[paths]\ndatabase = vmail.db\n",
+		     "line 2: database: not an absolute path");
+	expect_error("[paths]\nmail = /var/v mail\n", "line 2: mail: ");
+	expect_error("[tls]\ncert =\n", "line 2: cert: ");
+	expect_error("[paths]\nmail=/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		     "\n", "line 2: mail: value longer than 160");
+}
+
+static void test_syntax_errors(void **state)
+{
+	char line[400];
+
+	(void)state;
+	expect_error("[server]\nhostname\n", "line 2: syntax error");
+	expect_error("[server\nhostname = a.b\n", "line 1: syntax error");
+	expect_error("[server]\nhostname = a.example\nhostname = b.example\n",
+		     "line 3: 'hostname' is set twice (first on line 2");
+	/* An indented line continues the value above (inih multi-line). */
+	expect_error("[server]\nhostname = a.example\n  more\n",
+		     "line 3: 'hostname' is set twice");
+	/* The first error wins, whichever kind it is. */
+	expect_error("[server]\nbogus line\nnokey = 1\n", "line 2: syntax");
+	expect_error("[server]\nnokey = 1\nbogus line\n", "line 2: unknown key");
+	/* Over-long lines are refused, not split. */
+	snprintf(line, sizeof line, "[paths]\n\nmail = /%0300d\n", 0);
+	expect_error(line, "line 3: line longer than");
+}
+
+static void test_format_round_trip(void **state)
+{
+	struct vm_config a, b;
+	char *text, *again;
+
+	(void)state;
+	config_defaults(&a);
+	vm_strlcpy(a.hostname, "mail.example.com", sizeof a.hostname);
+	vm_strlcpy(a.domain, "example.com", sizeof a.domain);
+	vm_strlcpy(a.admin, "admin@example.com", sizeof a.admin);
+	a.message_size_limit = 1536ULL * 1024;  /* 1536K, not a round M */
+	a.default_quota = 12345;                /* no unit at all */
+	vm_strlcpy(a.mail_root, "/srv/mail", sizeof a.mail_root);
+
+	text = config_format(&a);
+	assert_non_null(text);
+	/* Readable: commented, with the values where an admin looks. */
+	assert_non_null(strstr(text, "[server]\n"));
+	assert_non_null(strstr(text, "\nhostname = mail.example.com\n"));
+	assert_non_null(strstr(text, "\nmessage_size_limit = 1536K\n"));
+	assert_non_null(strstr(text, "\ndefault_quota = 12345\n"));
+	assert_non_null(strstr(text, "\n# "));
+	assert_non_null(strstr(text, "[tls]\n"));
+	assert_non_null(strstr(text, "[paths]\n"));
+
+	expect_parse(text, &b);
+	assert_memory_equal(&a, &b, sizeof a);
+	/* Formatting is stable, so setup rewrites nothing on a re-run. */
+	again = config_format(&b);
+	assert_string_equal(text, again);
+	free(text);
+	free(again);
+
+	/* Defaults (empty host names) round-trip as well. */
+	config_defaults(&a);
+	text = config_format(&a);
+	assert_non_null(strstr(text, "\nmessage_size_limit = 50M\n"));
+	assert_non_null(strstr(text, "\ndefault_quota = 2G\n"));
+	expect_parse(text, &b);
+	assert_memory_equal(&a, &b, sizeof a);
+	free(text);
+
+	a.message_size_limit = 0;
+	a.default_quota = 3ULL << 40;
+	text = config_format(&a);
+	assert_non_null(strstr(text, "\nmessage_size_limit = 0\n"));
+	assert_non_null(strstr(text, "\ndefault_quota = 3T\n"));
+	expect_parse(text, &b);
+	assert_memory_equal(&a, &b, sizeof a);
+	free(text);
+
+	/* A value the file could not hold is refused, not written. */
+	memset(a.mail_root, 'm', VM_CONF_VALUE_MAX + 1);
+	a.mail_root[0] = '/';
+	a.mail_root[VM_CONF_VALUE_MAX + 1] = '\0';
+	assert_null(config_format(&a));
+	a.mail_root[VM_CONF_VALUE_MAX] = '\0';
+	text = config_format(&a);
+	assert_non_null(text);
+	expect_parse(text, &b);
+	assert_memory_equal(&a, &b, sizeof a);
+	free(text);
+}
+
+static void test_load(void **state)
+{
+	char dir[] = "/tmp/vmail-test-config.XXXXXX", path[256];
+	const char *const rm[] = { "rm", "-rf", dir, NULL };
+	const char *good = "[server]\nhostname = mail.example.com\n";
+	const char *bad = "[server]\nhostname = mail.example.com\nfoo = 1\n";
+	struct vm_config cfg;
+	bool found = true;
+	int saved, fd;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/vmail.conf", dir);
+	assert_true(config_load(path, &cfg, &found));
+	assert_false(found);
+	assert_int_equal(cfg.default_quota, 2 * GB);
+
+	assert_int_equal(vm_write_file_if_changed(path, good, strlen(good),
+		0644, (uid_t)-1, (gid_t)-1), 1);
+	assert_true(config_load(path, &cfg, &found));
+	assert_true(found);
+	assert_string_equal(cfg.hostname, "mail.example.com");
+
+	/* Errors are printed as "path:line: reason". */
+	assert_int_equal(vm_write_file_if_changed(path, bad, strlen(bad),
+		0644, (uid_t)-1, (gid_t)-1), 1);
+	snprintf(path, sizeof path, "%s/stderr", dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	saved = dup(STDERR_FILENO);
+	assert_true(fd >= 0 && saved >= 0);
+	dup2(fd, STDERR_FILENO);
+	close(fd);
+	snprintf(path, sizeof path, "%s/vmail.conf", dir);
+	assert_false(config_load(path, &cfg, &found));
+	fflush(stderr);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	{
+		char want[300], errpath[256];
+		char *text;
+
+		snprintf(errpath, sizeof errpath, "%s/stderr", dir);
+		text = vm_read_file(errpath, NULL);
+		assert_non_null(text);
+		snprintf(want, sizeof want, "%s:3: unknown key 'foo'", path);
+		if (!strstr(text, want))
+			fail_msg("stderr '%s' lacks '%s'", text, want);
+		free(text);
+	}
+	assert_int_equal(vm_run_quiet(rm), 0);
+}
+
+static void test_paths_from_environment(void **state)
+{
+	(void)state;
+	unsetenv("VMAIL_CONF");
+	assert_string_equal(config_path(), VMAIL_CONF_PATH);
+	setenv("VMAIL_CONF", "/tmp/x.conf", 1);
+	assert_string_equal(config_path(), "/tmp/x.conf");
+	unsetenv("VMAIL_CONF");
+
+	setenv("VMAIL_TEMPLATES", "/tmp/templates", 1);
+	assert_string_equal(config_templates_dir(), "/tmp/templates");
+	unsetenv("VMAIL_TEMPLATES");
+	assert_non_null(strstr(config_templates_dir(), "/templates"));
+	assert_true(config_templates_dir()[0] == '/');
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_parse_full),
+		cmocka_unit_test(test_parse_partial_keeps_defaults),
+		cmocka_unit_test(test_unknown_keys_and_sections),
+		cmocka_unit_test(test_bad_values),
+		cmocka_unit_test(test_syntax_errors),
+		cmocka_unit_test(test_format_round_trip),
+		cmocka_unit_test(test_load),
+		cmocka_unit_test(test_paths_from_environment),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
