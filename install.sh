@@ -195,7 +195,7 @@ main() {
 	step 3 "Installing vmailctl into $PREFIX"
 	make install PREFIX="$PREFIX" </dev/null
 
-	step 4 "Configuring Postfix and Dovecot (vmailctl setup)"
+	step 4 "Configuring Postfix and Dovecot with vmailctl setup"
 	VMAIL_PROGRESS=1 "$VMAILCTL" setup "$@"
 
 	step 5 "Checking the mail server"

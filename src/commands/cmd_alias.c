@@ -107,28 +107,32 @@ static bool parse_operands(int argc, char **argv, struct alias_args *a)
 	return true;
 }
 
-/* ---- lookups used by the checks ------------------------------------- */
-
-static int stop_at_first_mailbox(const struct store_mailbox *m, void *ctx)
+/* Validate the operands "SOURCE [DEST...]", then make the change in the
+ * store and tell Dovecot.  The exit code. */
+static int change_aliases(int argc, char **argv,
+			  int (*change)(struct store *,
+					const struct alias_args *))
 {
-	return 1;
+	struct alias_args a = { .dests = NULL };
+	struct store *s;
+	int ret = VM_EXIT_FAIL;
+
+	if (parse_operands(argc, argv, &a) && (s = cmd_open_store())) {
+		ret = change(s, &a);
+		store_close(s);
+	}
+	if (ret == VM_EXIT_OK)
+		service_directory_changed(NULL, false);
+	free_args(&a);
+	return ret;
 }
+
+/* ---- lookups used by the checks ------------------------------------- */
 
 static int count_alias(const struct store_alias *a, void *ctx)
 {
 	(*(int *)ctx)++;
 	return 0;
-}
-
-/* 1 if address is a mailbox, 0 if not, -1 on error (printed). */
-static int is_mailbox(struct store *s, const char *address)
-{
-	enum store_status st = store_mailbox_get(s, address,
-						 stop_at_first_mailbox, NULL);
-
-	if (st == STORE_ERROR)
-		cmd_store_fail(s, st);
-	return st == STORE_OK ? 1 : st == STORE_NOT_FOUND ? 0 : -1;
 }
 
 /* 1 if source has alias rows, 0 if not, -1 on error (printed). */
@@ -145,22 +149,6 @@ static int is_alias(struct store *s, const char *source)
 	return n > 0;
 }
 
-static int ignore_domain(const struct store_domain *d, void *ctx)
-{
-	return 0;
-}
-
-/* 1 if domain is hosted, 0 if not, -1 on error (printed). */
-static int is_hosted(struct store *s, const char *domain)
-{
-	enum store_status st = store_domain_get(s, domain, ignore_domain,
-						NULL);
-
-	if (st == STORE_ERROR)
-		cmd_store_fail(s, st);
-	return st == STORE_OK ? 1 : st == STORE_NOT_FOUND ? 0 : -1;
-}
-
 /* ---- add ----------------------------------------------------------- */
 
 /* The source may be new or already an alias, but not a mailbox. */
@@ -170,7 +158,7 @@ static bool source_is_usable(struct store *s, const struct alias_args *a)
 
 	if (!cmd_require_domain(s, a->domain))
 		return false;
-	if ((r = is_mailbox(s, a->source)) > 0)
+	if ((r = cmd_mailbox_exists(s, a->source)) > 0)
 		vm_err("'%s' is a mailbox; an address is either a mailbox or "
 		       "an alias (to forward a mailbox's mail, use a Sieve "
 		       "redirect)", a->source);
@@ -199,12 +187,12 @@ static bool destination_is_deliverable(struct store *s, const char *dest)
 	const char *domain = strrchr(dest, '@') + 1;
 	int r;
 
-	if ((r = is_hosted(s, domain)) <= 0)
+	if ((r = cmd_domain_exists(s, domain)) <= 0)
 		return r == 0;
 	strip_extension(dest, base, sizeof base);
 	snprintf(catchall, sizeof catchall, "@%s", domain);
-	if ((r = is_mailbox(s, dest)) != 0 ||
-	    (r = is_mailbox(s, base)) != 0 ||
+	if ((r = cmd_mailbox_exists(s, dest)) != 0 ||
+	    (r = cmd_mailbox_exists(s, base)) != 0 ||
 	    (r = is_alias(s, dest)) != 0 ||
 	    (r = is_alias(s, catchall)) != 0)
 		return r > 0;
@@ -222,18 +210,12 @@ static int add_aliases(struct store *s, const struct alias_args *a)
 		return cmd_store_fail(s, st);
 	if (!source_is_usable(s, a))
 		goto fail;
-	for (int i = 0; i < a->n; i++) {
+	for (int i = 0; i < a->n && st == STORE_OK; i++) {
 		if (!destination_is_deliverable(s, a->dests[i]))
 			goto fail;
-		if ((st = store_alias_add(s, a->source, a->dests[i])) !=
-		    STORE_OK) {
-			cmd_store_fail(s, st);
-			goto fail;
-		}
+		st = store_alias_add(s, a->source, a->dests[i]);
 	}
-	if ((st = store_commit(s)) == STORE_OK)
-		return VM_EXIT_OK;
-	cmd_store_fail(s, st);
+	return cmd_commit_or_report(s, st);
 fail:
 	store_rollback(s);
 	return VM_EXIT_FAIL;
@@ -241,8 +223,6 @@ fail:
 
 static int alias_add(int argc, char **argv)
 {
-	struct alias_args a = { .dests = NULL };
-	struct store *s;
 	int ret = cmd_parse_help_only("alias add", argc, argv, add_usage);
 
 	if (ret >= 0)
@@ -250,16 +230,7 @@ static int alias_add(int argc, char **argv)
 	if (argc - optind < 2)
 		return cmd_usage_error(add_usage, "alias add: expected "
 				       "SOURCE DEST [DEST...]");
-	ret = VM_EXIT_FAIL;
-	if (parse_operands(argc - optind, argv + optind, &a) &&
-	    (s = cmd_open_store())) {
-		ret = add_aliases(s, &a);
-		store_close(s);
-	}
-	if (ret == VM_EXIT_OK)
-		service_directory_changed(NULL, false);
-	free_args(&a);
-	return ret;
+	return change_aliases(argc - optind, argv + optind, add_aliases);
 }
 
 /* ---- del ----------------------------------------------------------- */
@@ -272,18 +243,11 @@ static int del_aliases(struct store *s, const struct alias_args *a)
 		st = store_alias_del(s, a->source, NULL);
 	for (int i = 0; st == STORE_OK && i < a->n; i++)
 		st = store_alias_del(s, a->source, a->dests[i]);
-	if (st == STORE_OK)
-		st = store_commit(s);
-	if (st == STORE_OK)
-		return VM_EXIT_OK;
-	store_rollback(s);
-	return cmd_store_fail(s, st);
+	return cmd_commit_or_report(s, st);
 }
 
 static int alias_del(int argc, char **argv)
 {
-	struct alias_args a = { .dests = NULL };
-	struct store *s;
 	int ret = cmd_parse_help_only("alias del", argc, argv, del_usage);
 
 	if (ret >= 0)
@@ -291,16 +255,7 @@ static int alias_del(int argc, char **argv)
 	if (argc - optind < 1)
 		return cmd_usage_error(del_usage,
 				       "alias del: expected SOURCE [DEST...]");
-	ret = VM_EXIT_FAIL;
-	if (parse_operands(argc - optind, argv + optind, &a) &&
-	    (s = cmd_open_store())) {
-		ret = del_aliases(s, &a);
-		store_close(s);
-	}
-	if (ret == VM_EXIT_OK)
-		service_directory_changed(NULL, false);
-	free_args(&a);
-	return ret;
+	return change_aliases(argc - optind, argv + optind, del_aliases);
 }
 
 /* ---- list ---------------------------------------------------------- */
@@ -331,45 +286,19 @@ static int json_alias(const struct store_alias *a, void *ctx)
 	return 0;
 }
 
+/* The rows of "alias list" (a cmd_lister). */
+static enum store_status list_aliases(struct store *s, const char *domain,
+				      struct json_object *json, int *rows)
+{
+	if (json)
+		return store_alias_list(s, domain, NULL, json_alias, json);
+	return store_alias_list(s, domain, NULL, print_alias, rows);
+}
+
 static int alias_list(int argc, char **argv)
 {
-	char domain[VM_DOMAIN_MAX + 1];
-	struct json_object *arr = NULL;
-	bool json, one_domain;
-	struct store *s;
-	enum store_status st;
-	int ret, rows = 0;
-
-	ret = cmd_parse_json_opts("alias list", argc, argv, list_usage, &json);
-	if (ret >= 0)
-		return ret;
-	if (argc - optind > 1)
-		return cmd_usage_error(list_usage,
-				       "alias list: at most one DOMAIN");
-	one_domain = argc - optind == 1;
-	if (one_domain && !cmd_arg_domain(argv[optind], domain, sizeof domain))
-		return VM_EXIT_FAIL;
-	if (!(s = cmd_open_store()))
-		return VM_EXIT_FAIL;
-	if (one_domain && !cmd_require_domain(s, domain)) {
-		store_close(s);
-		return VM_EXIT_FAIL;
-	}
-	if (json)
-		arr = json_object_new_array();
-	st = store_alias_list(s, one_domain ? domain : NULL, NULL,
-			      json ? json_alias : print_alias,
-			      json ? (void *)arr : &rows);
-	if (st != STORE_OK) {
-		cmd_store_fail(s, st);
-		json_object_put(arr);
-		store_close(s);
-		return VM_EXIT_FAIL;
-	}
-	store_close(s);
-	if (json)
-		return out_json(arr) == 0 ? VM_EXIT_OK : VM_EXIT_FAIL;
-	return cmd_flush_stdout();
+	return cmd_list_by_domain("alias list", argc, argv, list_usage,
+				  list_aliases);
 }
 
 int cmd_alias(int argc, char **argv)

@@ -2,7 +2,9 @@
  * cmd_common.c - what the directory commands share: opening the store
  * named by the configuration, dispatching "vmailctl CMD SUBCMD",
  * reporting option errors, validating arguments with one clear message,
- * and getting a new password without it ever touching argv.
+ * the lookups and the end of transactions and listings that every
+ * command does the same way, and getting a new password without it ever
+ * touching argv.
  *
  * See cmd_common.h for the contract of each helper.
  */
@@ -13,6 +15,7 @@
 
 #include "commands/cmd_common.h"
 #include "commands/commands.h"
+#include "lib/output.h"
 #include "lib/password.h"
 #include "lib/size.h"
 #include "lib/util.h"
@@ -48,6 +51,7 @@ struct store *cmd_open_store(void)
 
 	return cmd_open_store_cfg(&cfg);
 }
+
 
 /* ---- command line -------------------------------------------------- */
 
@@ -128,27 +132,34 @@ int cmd_parse_help_only(const char *cmd, int argc, char **argv,
 	return -1;
 }
 
-int cmd_parse_json_opts(const char *cmd, int argc, char **argv,
-			const char *usage, bool *json)
+int cmd_parse_flag(const char *cmd, int argc, char **argv, const char *usage,
+		   const char *name, char letter, bool *flag)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
+	const struct option opts[] = {
+		{ name, no_argument, NULL, letter },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	const char shortopts[] = { '+', ':', letter, 'h', '\0' };
 	int c;
 
-	*json = false;
+	*flag = false;
 	optind = 0;
-	while ((c = cmd_getopt(cmd, argc, argv, "+:jh", opts)) != -1) {
-		if (c == 'j')
-			*json = true;
+	while ((c = cmd_getopt(cmd, argc, argv, shortopts, opts)) != -1) {
+		if (c == letter)
+			*flag = true;
 		else if (c == 'h')
 			return cmd_help(usage);
 		else
 			return cmd_usage_error(usage, NULL);
 	}
 	return -1;
+}
+
+int cmd_parse_json_opts(const char *cmd, int argc, char **argv,
+			const char *usage, bool *json)
+{
+	return cmd_parse_flag(cmd, argc, argv, usage, "json", 'j', json);
 }
 
 int cmd_flush_stdout(void)
@@ -249,18 +260,40 @@ static int ignore_domain(const struct store_domain *d, void *ctx)
 	return 0;
 }
 
+static int ignore_mailbox(const struct store_mailbox *m, void *ctx)
+{
+	return 0;
+}
+
+int cmd_found(struct store *s, enum store_status st)
+{
+	if (st == STORE_OK)
+		return 1;
+	if (st == STORE_NOT_FOUND)
+		return 0;
+	cmd_store_fail(s, st);
+	return -1;
+}
+
+int cmd_domain_exists(struct store *s, const char *domain)
+{
+	return cmd_found(s, store_domain_get(s, domain, ignore_domain, NULL));
+}
+
+int cmd_mailbox_exists(struct store *s, const char *address)
+{
+	return cmd_found(s, store_mailbox_get(s, address, ignore_mailbox,
+					      NULL));
+}
+
 bool cmd_require_domain(struct store *s, const char *domain)
 {
-	enum store_status st = store_domain_get(s, domain, ignore_domain, NULL);
+	int hosted = cmd_domain_exists(s, domain);
 
-	if (st == STORE_OK)
-		return true;
-	if (st == STORE_NOT_FOUND)
+	if (hosted == 0)
 		vm_err("domain '%s' is not hosted (see 'vmailctl domain add')",
 		       domain);
-	else
-		cmd_store_fail(s, st);
-	return false;
+	return hosted > 0;
 }
 
 int cmd_store_fail(struct store *s, enum store_status st)
@@ -270,6 +303,75 @@ int cmd_store_fail(struct store *s, enum store_status st)
 	else
 		vm_err("%s", store_errmsg(s));
 	return VM_EXIT_FAIL;
+}
+
+int cmd_commit_or_report(struct store *s, enum store_status st)
+{
+	if (st == STORE_OK)
+		st = store_commit(s);
+	if (st == STORE_OK)
+		return VM_EXIT_OK;
+	store_rollback(s);
+	return cmd_store_fail(s, st);
+}
+
+int cmd_finish_list(struct store *s, enum store_status st,
+		    struct json_object *json)
+{
+	if (st != STORE_OK) {
+		cmd_store_fail(s, st);
+		store_close(s);
+		json_object_put(json);
+		return VM_EXIT_FAIL;
+	}
+	store_close(s);
+	if (json)
+		return out_json(json) == 0 ? VM_EXIT_OK : VM_EXIT_FAIL;
+	return cmd_flush_stdout();
+}
+
+/* The options of "list [--json] [DOMAIN]", and DOMAIN validated into
+ * domain ("" when not given).  -1 to go on, else the exit code. */
+static int parse_list(const char *cmd, int argc, char **argv,
+		      const char *usage, bool *json, char *domain, size_t size)
+{
+	char msg[128];
+	int ret = cmd_parse_json_opts(cmd, argc, argv, usage, json);
+
+	if (ret >= 0)
+		return ret;
+	if (argc - optind > 1) {
+		snprintf(msg, sizeof msg, "%s: at most one DOMAIN", cmd);
+		return cmd_usage_error(usage, msg);
+	}
+	if (argc - optind == 1 && !cmd_arg_domain(argv[optind], domain, size))
+		return VM_EXIT_FAIL;
+	return -1;
+}
+
+int cmd_list_by_domain(const char *cmd, int argc, char **argv,
+		       const char *usage, cmd_lister *list)
+{
+	char domain[VM_DOMAIN_MAX + 1] = "";
+	struct json_object *arr = NULL;
+	bool json;
+	struct store *s;
+	int rows = 0;
+	int ret = parse_list(cmd, argc, argv, usage, &json, domain,
+			     sizeof domain);
+
+	if (ret >= 0)
+		return ret;
+	if (!(s = cmd_open_store()))
+		return VM_EXIT_FAIL;
+	if (domain[0] && !cmd_require_domain(s, domain)) {
+		store_close(s);
+		return VM_EXIT_FAIL;
+	}
+	if (json)
+		arr = json_object_new_array();
+	return cmd_finish_list(s, list(s, domain[0] ? domain : NULL, arr,
+				       &rows), arr);
 }
 
 /* ---- passwords ----------------------------------------------------- */

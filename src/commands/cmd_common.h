@@ -1,9 +1,9 @@
 /*
  * cmd_common.h - helpers shared by the directory commands (cmd_domain.c,
  * cmd_user.c, cmd_alias.c; cmd_setup.c may use them too): opening the
- * store, dispatching sub-subcommands, option errors, and turning what an
+ * store, dispatching sub-subcommands, option errors, turning what an
  * administrator typed into canonical, validated values with one clear
- * error message each.
+ * error message each, ending write transactions and list output.
  *
  * The cmd_arg_*() functions lower-case and validate an argument into a
  * caller buffer.  On failure they print "vmailctl: invalid WHAT 'ARG':
@@ -50,10 +50,17 @@ int cmd_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
 int cmd_parse_help_only(const char *cmd, int argc, char **argv,
 			const char *usage);
 
+/* For a subcommand whose only options are one on/off flag, --NAME or
+ * -LETTER (sets *flag), and -h/--help; returns -1 to go on (optind at
+ * the first operand), else the exit code. */
+int cmd_parse_flag(const char *cmd, int argc, char **argv, const char *usage,
+		   const char *name, char letter, bool *flag);
+
 /* For list and show: parse -j/--json (sets *json) and -h/--help; returns
  * -1 to go on (optind at the first operand), else the exit code. */
 int cmd_parse_json_opts(const char *cmd, int argc, char **argv,
 			const char *usage, bool *json);
+
 
 /* Print usage to stdout; VM_EXIT_OK.  (For -h/--help.) */
 int cmd_help(const char *usage);
@@ -78,6 +85,14 @@ bool cmd_arg_alias_source(const char *arg, char *out, size_t size);
 /* A size such as a quota; what names it in the message ("quota"). */
 bool cmd_arg_size(const char *what, const char *arg, uint64_t *out);
 
+/* A get's status as a lookup: 1 for STORE_OK (found), 0 for
+ * STORE_NOT_FOUND, -1 for anything else (reported). */
+int cmd_found(struct store *s, enum store_status st);
+/* Lookups: 1 if the domain is hosted / the mailbox exists, 0 if not,
+ * -1 on a store error (reported). */
+int cmd_domain_exists(struct store *s, const char *domain);
+int cmd_mailbox_exists(struct store *s, const char *address);
+
 /* Print "vmailctl: domain 'D' is not hosted (see 'vmailctl domain add')"
  * and return false if domain is not in the directory. */
 bool cmd_require_domain(struct store *s, const char *domain);
@@ -86,6 +101,29 @@ bool cmd_require_domain(struct store *s, const char *domain);
  * outcomes, "database error: ..." for STORE_ERROR.  Returns
  * VM_EXIT_FAIL. */
 int cmd_store_fail(struct store *s, enum store_status st);
+
+/* End a write transaction: commit if st is STORE_OK; otherwise (or if
+ * the commit fails) roll back and report why.  VM_EXIT_OK or
+ * VM_EXIT_FAIL. */
+int cmd_commit_or_report(struct store *s, enum store_status st);
+
+/* End a list command whose rows went to stdout (text) or into json (a
+ * JSON array; NULL for text): close the store, then report a failed st,
+ * or print json (and free it) or flush the text.  The exit code. */
+struct json_object;
+int cmd_finish_list(struct store *s, enum store_status st,
+		    struct json_object *json);
+
+/*
+ * A whole "CMD list [--json] [DOMAIN]" command.  list gives the rows of
+ * domain (NULL: of every domain): printed as text when json is NULL
+ * (*rows counts them, so the first can print the header), else added to
+ * the JSON array json.
+ */
+typedef enum store_status cmd_lister(struct store *s, const char *domain,
+				     struct json_object *json, int *rows);
+int cmd_list_by_domain(const char *cmd, int argc, char **argv,
+		       const char *usage, cmd_lister *list);
 
 /*
  * A new password for a mailbox, hashed into hash.  With from_stdin, one

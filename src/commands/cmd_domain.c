@@ -74,17 +74,11 @@ static int domain_add(int argc, char **argv)
 	st = store_begin(s);
 	if (st == STORE_OK)
 		st = store_domain_add(s, name);
-	if (st == STORE_OK)
-		st = store_commit(s);
-	if (st != STORE_OK) {
-		store_rollback(s);
-		cmd_store_fail(s, st);
-		store_close(s);
-		return VM_EXIT_FAIL;
-	}
+	ret = cmd_commit_or_report(s, st);
 	store_close(s);
-	service_directory_changed(NULL, false);
-	return VM_EXIT_OK;
+	if (ret == VM_EXIT_OK)
+		service_directory_changed(NULL, false);
+	return ret;
 }
 
 /* ---- del ----------------------------------------------------------- */
@@ -145,26 +139,15 @@ static int delete_domain(struct store *s, const char *name, bool force,
 
 static int domain_del(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "force", no_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	char name[VM_DOMAIN_MAX + 1];
 	struct addr_list gone = { NULL, 0 };
-	bool force = false;
+	bool force;
 	struct store *s;
-	int c, ret;
+	int ret = cmd_parse_flag("domain del", argc, argv, del_usage, "force",
+				 'f', &force);
 
-	optind = 0;
-	while ((c = cmd_getopt("domain del", argc, argv, "+:fh", opts)) != -1) {
-		if (c == 'f')
-			force = true;
-		else if (c == 'h')
-			return cmd_help(del_usage);
-		else
-			return cmd_usage_error(del_usage, NULL);
-	}
+	if (ret >= 0)
+		return ret;
 	if (argc - optind != 1)
 		return cmd_usage_error(del_usage,
 				       "domain del: expected DOMAIN");
@@ -235,16 +218,7 @@ static int domain_list(int argc, char **argv)
 	} else {
 		st = store_domain_list(s, print_domain, &rows);
 	}
-	if (st != STORE_OK) {
-		cmd_store_fail(s, st);
-		json_object_put(arr);
-		store_close(s);
-		return VM_EXIT_FAIL;
-	}
-	store_close(s);
-	if (json)
-		return out_json(arr) == 0 ? VM_EXIT_OK : VM_EXIT_FAIL;
-	return cmd_flush_stdout();
+	return cmd_finish_list(s, st, arr);
 }
 
 int cmd_domain(int argc, char **argv)

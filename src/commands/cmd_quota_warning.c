@@ -23,7 +23,7 @@
 
 #include "commands/cmd_common.h"
 #include "commands/commands.h"
-#include "commands/setup.h"
+#include "setup/setup.h"
 #include "lib/config.h"
 #include "lib/util.h"
 #include "lib/validate.h"
@@ -95,7 +95,7 @@ static char *build_message(unsigned percent, const char *address,
 		"Content-Type: text/plain; charset=us-ascii\n"
 		"Content-Transfer-Encoding: 7bit\n"
 		"\n"
-		"Your mailbox %s has reached %u%% of its quota.\n"
+		"Your mailbox %s is now at least %u%% full.\n"
 		"\n"
 		"When it is full, new mail for you is refused and the senders\n"
 		"get an error.  Make room by deleting old messages and by\n"

@@ -33,7 +33,7 @@
 
 #include "commands/cmd_common.h"
 #include "commands/commands.h"
-#include "commands/setup.h"
+#include "setup/setup.h"
 #include "lib/config.h"
 #include "lib/service.h"
 #include "lib/tlscert.h"

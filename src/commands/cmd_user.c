@@ -104,16 +104,17 @@ static const char quota_usage[] =
 	"\n"
 	"  -h, --help   show this help\n";
 
-/* End a write transaction: commit if st is STORE_OK; otherwise (or if
- * the commit fails) roll back and report why. */
-static int commit_or_report(struct store *s, enum store_status st)
+/* A new password: its hash, and the generated plain text to show once
+ * (empty when it came from standard input).  Wiped after use. */
+struct new_password {
+	char hash[VM_HASH_MAX];
+	char generated[VM_GENERATED_PASSWORD + 1];
+};
+
+static bool get_new_password(bool from_stdin, struct new_password *p)
 {
-	if (st == STORE_OK)
-		st = store_commit(s);
-	if (st == STORE_OK)
-		return VM_EXIT_OK;
-	store_rollback(s);
-	return cmd_store_fail(s, st);
+	return cmd_new_password(from_stdin, p->hash, sizeof p->hash,
+				p->generated, sizeof p->generated);
 }
 
 /* Print a generated password, the only time it is shown. */
@@ -131,6 +132,20 @@ static int print_generated(const char *address, char *generated)
 	return ret;
 }
 
+/* The end of add and passwd, once the store is closed: if ret is
+ * success, flush Dovecot's cache and print a generated password.  Wipes
+ * p.  Returns the exit code. */
+static int password_done(int ret, const char *address,
+			 struct new_password *p)
+{
+	if (ret == VM_EXIT_OK) {
+		service_directory_changed(address, false);
+		ret = print_generated(address, p->generated);
+	}
+	vm_explicit_bzero(p, sizeof *p);
+	return ret;
+}
+
 /* NOT_FOUND from a mailbox lookup, with a hint. */
 static int no_such_mailbox(const char *address)
 {
@@ -138,22 +153,31 @@ static int no_such_mailbox(const char *address)
 	return VM_EXIT_FAIL;
 }
 
-static int ignore_mailbox(const struct store_mailbox *m, void *ctx)
+/* End a transaction that changed one mailbox: as cmd_commit_or_report(),
+ * with the hint of no_such_mailbox() when there is no such mailbox. */
+static int finish_mailbox_change(struct store *s, enum store_status st,
+				 const char *address)
 {
-	return 0;
+	if (st != STORE_NOT_FOUND)
+		return cmd_commit_or_report(s, st);
+	store_rollback(s);
+	return no_such_mailbox(address);
 }
 
-/* 1 if address is a mailbox, 0 if not, -1 on error (printed). */
-static int mailbox_exists(struct store *s, const char *address)
+/* The single ADDRESS operand of "user CMD", a mailbox address, into
+ * address.  Returns -1 to go on, else the exit code. */
+static int address_operand(const char *cmd, int argc, char **argv,
+			   const char *usage,
+			   char address[VM_ADDRESS_MAX + 1])
 {
-	enum store_status st = store_mailbox_get(s, address, ignore_mailbox,
-						 NULL);
+	char msg[64];
 
-	if (st == STORE_OK)
-		return 1;
-	if (st == STORE_NOT_FOUND)
-		return 0;
-	cmd_store_fail(s, st);
+	if (argc - optind != 1) {
+		snprintf(msg, sizeof msg, "%s: expected ADDRESS", cmd);
+		return cmd_usage_error(usage, msg);
+	}
+	if (!cmd_arg_mailbox(argv[optind], address, VM_ADDRESS_MAX + 1))
+		return VM_EXIT_FAIL;
 	return -1;
 }
 
@@ -178,7 +202,7 @@ static int parse_add(int argc, char **argv, struct add_args *a)
 	};
 	char local[VM_LOCALPART_MAX + 1];
 	const char *quota = NULL;
-	int c;
+	int c, ret;
 
 	optind = 0;
 	while ((c = cmd_getopt("user add", argc, argv, "+:q:ph", opts)) != -1) {
@@ -189,10 +213,9 @@ static int parse_add(int argc, char **argv, struct add_args *a)
 		default: return cmd_usage_error(add_usage, NULL);
 		}
 	}
-	if (argc - optind != 1)
-		return cmd_usage_error(add_usage, "user add: expected ADDRESS");
-	if (!cmd_arg_mailbox(argv[optind], a->address, sizeof a->address))
-		return VM_EXIT_FAIL;
+	if ((ret = address_operand("user add", argc, argv, add_usage,
+				   a->address)) >= 0)
+		return ret;
 	split_address(a->address, local, sizeof local, a->domain,
 		      sizeof a->domain);
 	a->quota_given = quota != NULL;
@@ -208,7 +231,7 @@ static bool can_add(struct store *s, const struct add_args *a)
 
 	if (!cmd_require_domain(s, a->domain))
 		return false;
-	if ((exists = mailbox_exists(s, a->address)) != 0) {
+	if ((exists = cmd_mailbox_exists(s, a->address)) != 0) {
 		if (exists > 0)
 			vm_err("mailbox '%s' already exists", a->address);
 		return false;
@@ -220,7 +243,7 @@ static int user_add(int argc, char **argv)
 {
 	struct add_args a = { .quota = 0 };
 	struct vm_config cfg;
-	char hash[VM_HASH_MAX], generated[VM_GENERATED_PASSWORD + 1] = "";
+	struct new_password p = { "", "" };
 	struct store *s;
 	int ret = parse_add(argc, argv, &a);
 
@@ -231,22 +254,14 @@ static int user_add(int argc, char **argv)
 	if (!a.quota_given)
 		a.quota = cfg.default_quota;
 	ret = VM_EXIT_FAIL;
-	if (can_add(s, &a) &&
-	    cmd_new_password(a.password_stdin, hash, sizeof hash, generated,
-			     sizeof generated)) {
+	if (can_add(s, &a) && get_new_password(a.password_stdin, &p)) {
 		enum store_status st = store_begin(s);
 		if (st == STORE_OK)
-			st = store_mailbox_add(s, a.address, hash, a.quota);
-		ret = commit_or_report(s, st);
+			st = store_mailbox_add(s, a.address, p.hash, a.quota);
+		ret = cmd_commit_or_report(s, st);
 	}
 	store_close(s);
-	if (ret == VM_EXIT_OK) {
-		service_directory_changed(a.address, false);
-		ret = print_generated(a.address, generated);
-	}
-	vm_explicit_bzero(generated, sizeof generated);
-	vm_explicit_bzero(hash, sizeof hash);
-	return ret;
+	return password_done(ret, a.address, &p);
 }
 
 /* ---- del ----------------------------------------------------------- */
@@ -372,42 +387,24 @@ static int purge_maildir(const char *mail_root, const char *address)
 
 static int user_del(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "purge", no_argument, NULL, 'P' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	char address[VM_ADDRESS_MAX + 1];
 	struct vm_config cfg;
-	bool purge = false;
+	bool purge;
 	struct store *s;
 	enum store_status st;
-	int c, ret;
+	int ret;
 
-	optind = 0;
-	while ((c = cmd_getopt("user del", argc, argv, "+:Ph", opts)) != -1) {
-		if (c == 'P')
-			purge = true;
-		else if (c == 'h')
-			return cmd_help(del_usage);
-		else
-			return cmd_usage_error(del_usage, NULL);
-	}
-	if (argc - optind != 1)
-		return cmd_usage_error(del_usage, "user del: expected ADDRESS");
-	if (!cmd_arg_mailbox(argv[optind], address, sizeof address))
-		return VM_EXIT_FAIL;
+	if ((ret = cmd_parse_flag("user del", argc, argv, del_usage, "purge",
+				  'P', &purge)) >= 0 ||
+	    (ret = address_operand("user del", argc, argv, del_usage,
+				   address)) >= 0)
+		return ret;
 	if (!(s = cmd_open_store_cfg(&cfg)))
 		return VM_EXIT_FAIL;
 	st = store_begin(s);
 	if (st == STORE_OK)
 		st = store_mailbox_del(s, address);
-	if (st == STORE_NOT_FOUND) {
-		store_rollback(s);
-		ret = no_such_mailbox(address);
-	} else {
-		ret = commit_or_report(s, st);
-	}
+	ret = finish_mailbox_change(s, st, address);
 	store_close(s);
 	if (ret != VM_EXIT_OK)
 		return ret;
@@ -465,45 +462,19 @@ static int json_mailbox(const struct store_mailbox *m, void *ctx)
 	return 0;
 }
 
+/* The rows of "user list" (a cmd_lister). */
+static enum store_status list_mailboxes(struct store *s, const char *domain,
+					struct json_object *json, int *rows)
+{
+	if (json)
+		return store_mailbox_list(s, domain, json_mailbox, json);
+	return store_mailbox_list(s, domain, print_mailbox, rows);
+}
+
 static int user_list(int argc, char **argv)
 {
-	char domain[VM_DOMAIN_MAX + 1];
-	struct json_object *arr = NULL;
-	bool json, one_domain;
-	struct store *s;
-	enum store_status st;
-	int ret, rows = 0;
-
-	ret = cmd_parse_json_opts("user list", argc, argv, list_usage, &json);
-	if (ret >= 0)
-		return ret;
-	if (argc - optind > 1)
-		return cmd_usage_error(list_usage,
-				       "user list: at most one DOMAIN");
-	one_domain = argc - optind == 1;
-	if (one_domain && !cmd_arg_domain(argv[optind], domain, sizeof domain))
-		return VM_EXIT_FAIL;
-	if (!(s = cmd_open_store()))
-		return VM_EXIT_FAIL;
-	if (one_domain && !cmd_require_domain(s, domain)) {
-		store_close(s);
-		return VM_EXIT_FAIL;
-	}
-	if (json)
-		arr = json_object_new_array();
-	st = store_mailbox_list(s, one_domain ? domain : NULL,
-				json ? json_mailbox : print_mailbox,
-				json ? (void *)arr : &rows);
-	if (st != STORE_OK) {
-		cmd_store_fail(s, st);
-		json_object_put(arr);
-		store_close(s);
-		return VM_EXIT_FAIL;
-	}
-	store_close(s);
-	if (json)
-		return out_json(arr) == 0 ? VM_EXIT_OK : VM_EXIT_FAIL;
-	return cmd_flush_stdout();
+	return cmd_list_by_domain("user list", argc, argv, list_usage,
+				  list_mailboxes);
 }
 
 /* ---- show ---------------------------------------------------------- */
@@ -656,14 +627,11 @@ static int user_show(int argc, char **argv)
 	enum store_status st;
 	int ret;
 
-	ret = cmd_parse_json_opts("user show", argc, argv, show_usage, &json);
-	if (ret >= 0)
+	if ((ret = cmd_parse_json_opts("user show", argc, argv, show_usage,
+				       &json)) >= 0 ||
+	    (ret = address_operand("user show", argc, argv, show_usage,
+				   address)) >= 0)
 		return ret;
-	if (argc - optind != 1)
-		return cmd_usage_error(show_usage,
-				       "user show: expected ADDRESS");
-	if (!cmd_arg_mailbox(argv[optind], address, sizeof address))
-		return VM_EXIT_FAIL;
 	if (!(s = cmd_open_store()))
 		return VM_EXIT_FAIL;
 	o = load_mailbox(s, address, &st);
@@ -691,51 +659,30 @@ static int user_show(int argc, char **argv)
 
 static int user_passwd(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "password-stdin", no_argument, NULL, 'p' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	char address[VM_ADDRESS_MAX + 1];
-	char hash[VM_HASH_MAX], generated[VM_GENERATED_PASSWORD + 1] = "";
-	bool from_stdin = false;
+	struct new_password p = { "", "" };
+	bool from_stdin;
 	struct store *s;
-	int c, ret = VM_EXIT_FAIL, exists;
+	int ret, exists;
 
-	optind = 0;
-	while ((c = cmd_getopt("user passwd", argc, argv, "+:ph", opts)) !=
-	       -1) {
-		if (c == 'p')
-			from_stdin = true;
-		else if (c == 'h')
-			return cmd_help(passwd_usage);
-		else
-			return cmd_usage_error(passwd_usage, NULL);
-	}
-	if (argc - optind != 1)
-		return cmd_usage_error(passwd_usage,
-				       "user passwd: expected ADDRESS");
-	if (!cmd_arg_mailbox(argv[optind], address, sizeof address))
-		return VM_EXIT_FAIL;
+	if ((ret = cmd_parse_flag("user passwd", argc, argv, passwd_usage,
+				  "password-stdin", 'p', &from_stdin)) >= 0 ||
+	    (ret = address_operand("user passwd", argc, argv, passwd_usage,
+				   address)) >= 0)
+		return ret;
 	if (!(s = cmd_open_store()))
 		return VM_EXIT_FAIL;
-	if ((exists = mailbox_exists(s, address)) == 0)
+	ret = VM_EXIT_FAIL;
+	if ((exists = cmd_mailbox_exists(s, address)) == 0)
 		no_such_mailbox(address);
-	if (exists > 0 && cmd_new_password(from_stdin, hash, sizeof hash,
-					   generated, sizeof generated)) {
+	if (exists > 0 && get_new_password(from_stdin, &p)) {
 		enum store_status st = store_begin(s);
 		if (st == STORE_OK)
-			st = store_mailbox_set_password(s, address, hash);
-		ret = commit_or_report(s, st);
+			st = store_mailbox_set_password(s, address, p.hash);
+		ret = cmd_commit_or_report(s, st);
 	}
 	store_close(s);
-	if (ret == VM_EXIT_OK) {
-		service_directory_changed(address, false);
-		ret = print_generated(address, generated);
-	}
-	vm_explicit_bzero(generated, sizeof generated);
-	vm_explicit_bzero(hash, sizeof hash);
-	return ret;
+	return password_done(ret, address, &p);
 }
 
 /* ---- quota --------------------------------------------------------- */
@@ -761,12 +708,7 @@ static int user_quota(int argc, char **argv)
 	st = store_begin(s);
 	if (st == STORE_OK)
 		st = store_mailbox_set_quota(s, address, quota);
-	if (st == STORE_NOT_FOUND) {
-		store_rollback(s);
-		ret = no_such_mailbox(address);
-	} else {
-		ret = commit_or_report(s, st);
-	}
+	ret = finish_mailbox_change(s, st, address);
 	store_close(s);
 	if (ret == VM_EXIT_OK)
 		service_directory_changed(address, false);

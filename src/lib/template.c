@@ -129,37 +129,6 @@ static bool truthy(const char *value)
 	       strcasecmp(value, "no") && strcasecmp(value, "false");
 }
 
-/* ---- output buffer -------------------------------------------------- */
-
-struct out {
-	char *data;
-	size_t len, cap;
-	bool nomem;
-};
-
-static void out_add(struct out *o, const char *p, size_t n)
-{
-	if (o->nomem || n == 0)
-		return;
-	if (o->len + n + 1 > o->cap) {
-		size_t cap = o->cap ? o->cap : 1024;
-		char *d;
-
-		while (cap < o->len + n + 1)
-			cap *= 2;
-		d = realloc(o->data, cap);
-		if (!d) {
-			o->nomem = true;
-			return;
-		}
-		o->data = d;
-		o->cap = cap;
-	}
-	memcpy(o->data + o->len, p, n);
-	o->len += n;
-	o->data[o->len] = '\0';
-}
-
 /* ---- tags ----------------------------------------------------------- */
 
 /* One parsed tag: {{name}}, {{#name}}, {{^name}}, {{/name}}, {{!...}}. */
@@ -174,7 +143,7 @@ struct tag {
 struct render {
 	const char *text, *end;
 	const struct tvars *vars;
-	struct out out;
+	struct vm_buf out;
 	int line;
 	char *err;
 	size_t errlen;
@@ -302,7 +271,7 @@ struct block {
 static void emit_text(struct render *r, const char *p, const char *q, bool on)
 {
 	if (on)
-		out_add(&r->out, p, (size_t)(q - p));
+		vm_buf_add(&r->out, p, (size_t)(q - p));
 	for (; p < q; p++)
 		if (*p == '\n')
 			r->line++;
@@ -349,7 +318,7 @@ static bool apply_tag(struct render *r, const struct tag *t,
 		value = tvars_get(r->vars, t->name);
 		if (!value)
 			return fail(r, line, "undefined variable '%s'", t->name);
-		out_add(&r->out, value, strlen(value));
+		vm_buf_puts(&r->out, value);
 		return true;
 	}
 }
@@ -381,8 +350,9 @@ static bool render(struct render *r)
 			return false;
 		if (standalone(r, line_start, open, &t, &next)) {
 			/* Take back the blanks before the tag. */
-			if (on && !r->out.nomem)
-				r->out.len -= (size_t)(open - line_start);
+			if (on)
+				vm_buf_truncate(&r->out, r->out.len -
+						(size_t)(open - line_start));
 			r->line += t.newlines;
 			if (next > t.end && next[-1] == '\n')
 				r->line++;
@@ -406,28 +376,21 @@ char *template_render(const char *text, size_t len, const struct tvars *v,
 		      size_t *outlen, char *err, size_t errlen)
 {
 	struct render r = {
-		.text = text, .end = text + len, .vars = v, .line = 1,
-		.err = err, .errlen = errlen,
+		.text = text, .end = text + len, .vars = v,
+		.out = VM_BUF_INIT, .line = 1, .err = err, .errlen = errlen,
 	};
+	char *result;
 
 	if (err && errlen)
 		err[0] = '\0';
 	if (!render(&r)) {
-		free(r.out.data);
+		vm_buf_free(&r.out);
 		return NULL;
 	}
-	if (!r.out.data && !r.out.nomem)
-		r.out.data = calloc(1, 1);
-	if (r.out.nomem || !r.out.data) {
-		free(r.out.data);
-		if (err && errlen)
-			snprintf(err, errlen, "out of memory");
-		return NULL;
-	}
-	r.out.data[r.out.len] = '\0';
-	if (outlen)
-		*outlen = r.out.len;
-	return r.out.data;
+	result = vm_buf_take(&r.out, outlen);
+	if (!result && err && errlen)
+		snprintf(err, errlen, "out of memory");
+	return result;
 }
 
 char *template_render_file(const char *path, const struct tvars *v,

@@ -8,6 +8,10 @@
  * content, mode or ownership actually differ, which is what makes
  * "vmailctl setup" idempotent: an unchanged file keeps its mtime and no
  * daemon needs a reload.
+ *
+ * struct vm_buf is the one growable string of vmailctl; it doubles its
+ * allocation as needed and turns running out of memory into a sticky
+ * flag, so that code building text stays a plain list of appends.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,6 +19,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -119,6 +124,126 @@ void vm_ascii_lower(char *s)
 			*s = (char)(*s - 'A' + 'a');
 }
 
+bool vm_dir_of(const char *path, char *dir, size_t size)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (!slash)
+		return vm_strlcpy(dir, ".", size);
+	if (slash == path)
+		return vm_strlcpy(dir, "/", size);
+	if ((size_t)(slash - path) >= size)
+		return false;
+	memcpy(dir, path, (size_t)(slash - path));
+	dir[slash - path] = '\0';
+	return true;
+}
+
+/* ---- growable strings ----------------------------------------------- */
+
+#define VM_BUF_MIN 1024   /* first allocation */
+
+/* Make room for n more bytes plus the NUL; false (and nomem) if the
+ * memory cannot be had. */
+static bool buf_reserve(struct vm_buf *b, size_t n)
+{
+	size_t need, cap;
+	char *d;
+
+	if (b->nomem)
+		return false;
+	if (n > SIZE_MAX - b->len - 1) {
+		b->nomem = true;
+		return false;
+	}
+	need = b->len + n + 1;
+	if (need <= b->cap)
+		return true;
+	cap = b->cap ? b->cap : VM_BUF_MIN;
+	while (cap < need)
+		cap = cap > SIZE_MAX / 2 ? need : cap * 2;
+	if (!(d = realloc(b->data, cap))) {
+		b->nomem = true;
+		return false;
+	}
+	b->data = d;
+	b->cap = cap;
+	return true;
+}
+
+bool vm_buf_add(struct vm_buf *b, const void *p, size_t n)
+{
+	if (n == 0)
+		return !b->nomem;
+	if (!buf_reserve(b, n))
+		return false;
+	memcpy(b->data + b->len, p, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+	return true;
+}
+
+bool vm_buf_puts(struct vm_buf *b, const char *s)
+{
+	return vm_buf_add(b, s, strlen(s));
+}
+
+bool vm_buf_printf(struct vm_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (b->nomem)
+		return false;
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		b->nomem = true;
+		return false;
+	}
+	if (!buf_reserve(b, (size_t)n))
+		return false;
+	va_start(ap, fmt);
+	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+	return true;
+}
+
+void vm_buf_truncate(struct vm_buf *b, size_t len)
+{
+	if (b->nomem || len >= b->len)
+		return;
+	b->len = len;
+	b->data[len] = '\0';
+}
+
+char *vm_buf_take(struct vm_buf *b, size_t *len)
+{
+	char *data;
+
+	if (!b->nomem && !b->data)
+		buf_reserve(b, 0);   /* "" for an empty buffer */
+	if (b->nomem) {
+		vm_buf_free(b);
+		errno = ENOMEM;
+		return NULL;
+	}
+	data = b->data;
+	data[b->len] = '\0';
+	if (len)
+		*len = b->len;
+	*b = (struct vm_buf)VM_BUF_INIT;
+	return data;
+}
+
+void vm_buf_free(struct vm_buf *b)
+{
+	free(b->data);
+	*b = (struct vm_buf)VM_BUF_INIT;
+}
+
 /* ---- running programs ---------------------------------------------- */
 
 static void close_fd(int *fd)
@@ -166,39 +291,14 @@ static void child_exec(const char *const argv[], int in_fd, int out_fd,
 	_exit(127);
 }
 
-/* A growing byte buffer for captured output. */
-struct buf {
-	char *data;
-	size_t len, cap;
-};
-
-static bool buf_append(struct buf *b, const char *p, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 4096;
-		char *d;
-
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		d = realloc(b->data, cap);
-		if (!d)
-			return false;
-		b->data = d;
-		b->cap = cap;
-	}
-	memcpy(b->data + b->len, p, n);
-	b->len += n;
-	b->data[b->len] = '\0';
-	return true;
-}
-
 /*
  * Parent side: feed stdin_data to in_fd and drain out_fd into *outbuf,
  * both at once with poll() so a child that writes a lot before reading
  * cannot deadlock us.  Returns false on an I/O error of our own (a child
  * that stops reading early is not an error).
  */
-static bool pump(int in_fd, const char *data, int out_fd, struct buf *outbuf)
+static bool pump(int in_fd, const char *data, int out_fd,
+		 struct vm_buf *outbuf)
 {
 	size_t left = data ? strlen(data) : 0;
 	bool ok = true;
@@ -250,7 +350,7 @@ static bool pump(int in_fd, const char *data, int out_fd, struct buf *outbuf)
 				if (r < 0)
 					ok = false;
 				close_fd(&out_fd);
-			} else if (!buf_append(outbuf, chunk, (size_t)r)) {
+			} else if (!vm_buf_add(outbuf, chunk, (size_t)r)) {
 				ok = false;
 				close_fd(&out_fd);
 			}
@@ -290,7 +390,7 @@ static int run(const char *const argv[], const char *stdin_data, char **out,
 	       bool quiet)
 {
 	int inp[2] = { -1, -1 }, outp[2] = { -1, -1 }, errp[2] = { -1, -1 };
-	struct buf b = { 0 };
+	struct vm_buf b = VM_BUF_INIT;
 	struct sigaction ign = { .sa_handler = SIG_IGN }, old_pipe;
 	pid_t pid;
 	int e, status;
@@ -323,23 +423,13 @@ static int run(const char *const argv[], const char *stdin_data, char **out,
 	e = exec_error(errp[0]);
 	close_fd(&errp[0]);
 	status = wait_child(pid);
-	if (e) {
-		free(b.data);
-		errno = e;
+	if (e || !ok) {
+		vm_buf_free(&b);
+		errno = e ? e : EIO;
 		return -1;
 	}
-	if (!ok) {
-		free(b.data);
-		errno = EIO;
-		return -1;
-	}
-	if (out) {
-		*out = b.data ? b.data : strdup("");
-		if (!*out) {
-			errno = ENOMEM;
-			return -1;
-		}
-	}
+	if (out && !(*out = vm_buf_take(&b, NULL)))
+		return -1;   /* errno ENOMEM */
 	return status;
 
 fail:
@@ -369,7 +459,7 @@ int vm_run_quiet(const char *const argv[])
 /* Read everything from fd into a malloc'd NUL-terminated buffer. */
 static char *read_fd(int fd, size_t *len)
 {
-	struct buf b = { 0 };
+	struct vm_buf b = VM_BUF_INIT;
 	char chunk[8192];
 
 	for (;;) {
@@ -378,24 +468,13 @@ static char *read_fd(int fd, size_t *len)
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
-			free(b.data);
+			vm_buf_free(&b);
 			return NULL;
 		}
-		if (r == 0)
+		if (r == 0 || !vm_buf_add(&b, chunk, (size_t)r))
 			break;
-		if (!buf_append(&b, chunk, (size_t)r)) {
-			free(b.data);
-			errno = ENOMEM;
-			return NULL;
-		}
 	}
-	if (!b.data && !(b.data = calloc(1, 1))) {
-		errno = ENOMEM;
-		return NULL;
-	}
-	if (len)
-		*len = b.len;
-	return b.data;
+	return vm_buf_take(&b, len);   /* NULL, ENOMEM: out of memory */
 }
 
 char *vm_read_file(const char *path, size_t *len)
@@ -432,22 +511,6 @@ static bool owner_ok(const struct stat *st, uid_t uid, gid_t gid)
 {
 	return (uid == (uid_t)-1 || st->st_uid == uid) &&
 	       (gid == (gid_t)-1 || st->st_gid == gid);
-}
-
-/* Split path into its directory ("." if none) in dir. */
-static bool dir_of(const char *path, char *dir, size_t size)
-{
-	const char *slash = strrchr(path, '/');
-
-	if (!slash)
-		return vm_strlcpy(dir, ".", size);
-	if (slash == path)
-		return vm_strlcpy(dir, "/", size);
-	if ((size_t)(slash - path) >= size)
-		return false;
-	memcpy(dir, path, (size_t)(slash - path));
-	dir[slash - path] = '\0';
-	return true;
 }
 
 static bool fsync_dir(const char *dir)
@@ -525,7 +588,7 @@ int vm_write_file_if_changed(const char *path, const char *data, size_t len,
 
 	base = strrchr(path, '/');
 	base = base ? base + 1 : path;
-	if (!dir_of(path, dir, sizeof dir) ||
+	if (!vm_dir_of(path, dir, sizeof dir) ||
 	    !vm_snprintf(tmp, sizeof tmp, "%s/.%s.XXXXXX", dir, base)) {
 		vm_err("%s: path too long", path);
 		return -1;

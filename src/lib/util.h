@@ -3,6 +3,9 @@
  * bounded string copies, running programs without a shell, and writing
  * files atomically and only when their content changes.
  *
+ * Text that grows piece by piece (rendered templates, merged configs,
+ * captured program output) is built in a struct vm_buf.
+ *
  * Every vmailctl command reports errors through vm_err() (to stderr,
  * prefixed "vmailctl: ") and returns one of the VM_EXIT_* codes.
  * Long-running work reports progress with vm_progress() (stderr, only
@@ -38,6 +41,44 @@ bool vm_snprintf(char *dst, size_t size, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* Lower-case an ASCII string in place. */
 void vm_ascii_lower(char *s);
+/* The directory part of path into dir: "." if path has no '/', "/" for
+ * "/name".  False if it does not fit. */
+bool vm_dir_of(const char *path, char *dir, size_t size);
+
+/*
+ * A growable string: bytes appended at the end, always NUL-terminated
+ * once anything was added.  Start from VM_BUF_INIT.  Appending never
+ * needs checking piece by piece: when memory runs out (or a format cannot
+ * be expanded) the buffer remembers it in nomem, ignores what follows,
+ * and vm_buf_take() fails.  The append functions return false once that
+ * has happened, for callers that want to stop early.
+ *
+ *	struct vm_buf b = VM_BUF_INIT;
+ *	vm_buf_puts(&b, "name = ");
+ *	vm_buf_printf(&b, "%d\n", 42);
+ *	text = vm_buf_take(&b, &len);    NULL: out of memory
+ */
+struct vm_buf {
+	char *data;     /* NULL until something is added */
+	size_t len;     /* bytes in data, not counting the NUL */
+	size_t cap;     /* bytes allocated */
+	bool nomem;     /* an append failed; sticky */
+};
+#define VM_BUF_INIT { NULL, 0, 0, false }
+
+bool vm_buf_add(struct vm_buf *b, const void *p, size_t n);
+bool vm_buf_puts(struct vm_buf *b, const char *s);
+bool vm_buf_printf(struct vm_buf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Cut the text back to its first len bytes (no-op if it is shorter, or
+ * after a failure). */
+void vm_buf_truncate(struct vm_buf *b, size_t len);
+/* Hand over the text (malloc'd, NUL-terminated, "" if nothing was
+ * added; *len set if len is non-NULL) and leave b empty for reuse.
+ * NULL with errno ENOMEM if an append failed (the text is freed). */
+char *vm_buf_take(struct vm_buf *b, size_t *len);
+/* Free the text and leave b empty. */
+void vm_buf_free(struct vm_buf *b);
 
 /*
  * Run argv[0] (looked up in PATH) with argv, no shell involved.

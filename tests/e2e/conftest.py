@@ -13,9 +13,7 @@ import os
 
 import pytest
 
-from vmail_guest import Guest
-
-STATE = os.environ.get("VMAIL_E2E_STATE", "/run/vmail-e2e")
+from vmail_guest import STATE, Guest
 
 
 def _guest_specs():

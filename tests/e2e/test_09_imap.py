@@ -1,14 +1,16 @@
 """Behaviour 9: IMAP. Port 143 advertises LOGINDISABLED before STARTTLS;
 after STARTTLS login works; LIST shows Drafts, Sent, Junk and Trash
-(special-use, subscribed); IDLE is advertised."""
+(special-use, subscribed); IDLE is advertised. Also: POP3 (110) and
+ManageSieve (4190) refuse logins before TLS too."""
 
 import contextlib
 import imaplib
+import poplib
 import re
 
 import pytest
 
-from mailclients import TIMEOUT, tls_context
+from mailclients import TIMEOUT, ManageSieve, ManageSieveError, tls_context
 
 SPECIAL = {"Drafts": r"\Drafts", "Sent": r"\Sent", "Junk": r"\Junk", "Trash": r"\Trash"}
 
@@ -79,3 +81,22 @@ def test_09_idle_advertised(guest):
         typ, data = m.capability()
         caps = data[0].decode().upper().split()
         assert "IDLE" in caps, f"IDLE not advertised: {caps}"
+
+
+def test_09_no_plaintext_login_on_pop3_and_managesieve(guest):
+    """The same rule ("no plaintext authentication without TLS") on the
+    other two login services."""
+    user = guest.add_user("plain")
+    p = poplib.POP3(guest.ip, 110, timeout=TIMEOUT)
+    try:
+        assert "STLS" in p.capa(), "110 does not offer STLS"
+        with pytest.raises(poplib.error_proto):
+            p.user(user.address)
+            p.pass_(user.password)
+    finally:
+        with contextlib.suppress(Exception):
+            p.quit()
+    with ManageSieve(guest.ip) as ms:
+        assert "STARTTLS" in ms.capabilities, ms.capabilities
+        with pytest.raises(ManageSieveError):
+            ms.authenticate_plain(user.address, user.password)

@@ -11,7 +11,9 @@ from vmail_guest import DOVECOT_LOG, DOVECOT_PID, MAIL_LOG, POSTFIX_PID
 from mailclients import deliver
 
 INSTALL = "cd /root/vmail && ./install.sh --hostname mail.example.com --domain example.com"
-WATCHED = "/etc/postfix /etc/dovecot /etc/vmail"
+# the configuration, and what "make install" put in place
+WATCHED = ("/etc/postfix /etc/dovecot /etc/vmail /usr/local/sbin/vmailctl "
+           "/usr/local/share/vmail")
 # type, mode, owner, mtime, path, symlink target; then a hash per file
 SNAPSHOT = (f"find {WATCHED} -printf '%y %m %u:%g %T@ %p -> %l\\n' | sort; "
             f"find {WATCHED} -type f -exec sha256sum {{}} + | sort -k2")
@@ -25,14 +27,17 @@ RELOADS = [
 def rerun(guest):
     """Snapshot, run install.sh again, snapshot: shared by the tests here."""
     before = guest.run(SNAPSHOT).stdout.decode()
+    db_before = guest.db_dump()
     pids = (guest.pid_of(POSTFIX_PID), guest.pid_of(DOVECOT_PID))
     log_sizes = {path: guest.log_size(path) for path, _ in RELOADS}
     p = guest.run(INSTALL, check=False, timeout=1200)
     after = guest.run(SNAPSHOT).stdout.decode()
+    db_after = guest.db_dump()
     new_log = {path: guest.run(["tail", "-c", f"+{log_sizes[path] + 1}", path],
                                check=False).stdout.decode("utf-8", "replace")
                for path, _ in RELOADS}
     return dict(before=before, after=after, pids=pids, proc=p, new_log=new_log,
+                db_before=db_before, db_after=db_after,
                 pids_after=(guest.pid_of(POSTFIX_PID), guest.pid_of(DOVECOT_PID)))
 
 
@@ -47,6 +52,13 @@ def test_12_rerun_install_changes_no_file(guest, rerun):
     diff = list(difflib.unified_diff(rerun["before"].splitlines(), rerun["after"].splitlines(),
                                      "before", "after", lineterm="", n=0))
     assert not diff, "the second install.sh run changed files:\n" + "\n".join(diff[:60])
+
+
+def test_12_rerun_install_changes_no_directory_entry(guest, rerun):
+    diff = list(difflib.unified_diff(rerun["db_before"].decode().splitlines(),
+                                     rerun["db_after"].decode().splitlines(),
+                                     "before", "after", lineterm="", n=0))
+    assert not diff, "the second install.sh run changed the database:\n" + "\n".join(diff[:40])
 
 
 def test_12_rerun_install_restarts_nothing(guest, rerun):

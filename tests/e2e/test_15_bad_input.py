@@ -9,7 +9,7 @@ from vmail_guest import token
 
 PW = "Secret-pass-123\n"
 LONG_LABEL = "a" * 64
-LONG_DOMAIN = ".".join(["d" * 60] * 4) + ".example"      # 252 + ... > 253
+LONG_DOMAIN = ".".join(["d" * 60] * 5) + ".example"      # 312 > 253
 HUGE = "x" * 10000
 
 # (id, argv after "vmailctl" with {user} {alias} {dest} {domain} filled in,

@@ -31,6 +31,7 @@ MAIL_LOG = "/var/log/mail.log"
 DOVECOT_LOG = "/var/log/dovecot.log"
 POSTFIX_PID = "/var/spool/postfix/pid/master.pid"
 DOVECOT_PID = "/run/dovecot/master.pid"
+STATE = os.environ.get("VMAIL_E2E_STATE", "/run/vmail-e2e")
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GUEST_CMD = os.environ.get("VMAIL_E2E_GUEST_CMD", os.path.join(HERE, "guest"))
@@ -226,8 +227,7 @@ class Guest:
         sqlite3 shell, else with the host's, on the same file)."""
         p = self.run(["sqlite3", DB_PATH, ".dump"], check=False)
         if p.returncode == 127:
-            root = open(os.path.join(os.environ.get("VMAIL_E2E_STATE", "/run/vmail-e2e"),
-                                     f"{self.suite}.root")).read().strip()
+            root = open(os.path.join(STATE, f"{self.suite}.root")).read().strip()
             p = subprocess.run(["sqlite3", root + DB_PATH, ".dump"],
                                capture_output=True, check=False)
         assert p.returncode == 0, f"[{self.suite}] sqlite3 .dump failed: {_show(p.stderr)}"

@@ -1,5 +1,6 @@
 /*
- * test_util.c - unit tests for src/lib/util.c: string helpers, running
+ * test_util.c - unit tests for src/lib/util.c: string helpers, the
+ * growable string (struct vm_buf), running
  * programs (vm_run), atomic idempotent file writes, directory creation,
  * reading secrets from stdin, and the diagnostics format.
  *
@@ -22,27 +23,7 @@
 #include <unistd.h>
 
 #include "lib/util.h"
-
-static char tmpdir[] = "/tmp/vmail-test-util.XXXXXX";
-
-static int setup_dir(void **state)
-{
-	(void)state;
-	return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown_dir(void **state)
-{
-	const char *const argv[] = { "rm", "-rf", tmpdir, NULL };
-
-	(void)state;
-	return vm_run_quiet(argv) == 0 ? 0 : -1;
-}
-
-static void path_in_tmp(char *buf, size_t size, const char *name)
-{
-	assert_true(vm_snprintf(buf, size, "%s/%s", tmpdir, name));
-}
+#include "scratch_dir.h"
 
 static int count_open_fds(void)
 {
@@ -106,6 +87,143 @@ static void test_ascii_lower(void **state)
 	(void)state;
 	vm_ascii_lower(s);
 	assert_string_equal(s, "mail.example.com-\xc3\x84z");
+}
+
+static void test_dir_of(void **state)
+{
+	static const struct {
+		const char *path, *dir;
+	} cases[] = {
+		{ "/var/lib/x.db", "/var/lib" },
+		{ "x.db", "." },
+		{ "/x.db", "/" },
+		{ "a/b/", "a/b" },
+	};
+	char dir[9];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		assert_true(vm_dir_of(cases[i].path, dir, sizeof dir));
+		assert_string_equal(dir, cases[i].dir);
+	}
+	assert_false(vm_dir_of("/var/lib/vmail/x.db", dir, sizeof dir));
+}
+
+/* ---- vm_buf --------------------------------------------------------- */
+
+static void test_buf_appends(void **state)
+{
+	struct vm_buf b = VM_BUF_INIT;
+	size_t len = 99;
+	char *text;
+
+	(void)state;
+	assert_true(vm_buf_add(&b, "ab\0c", 4));   /* bytes, NUL and all */
+	assert_true(vm_buf_puts(&b, "de"));
+	assert_true(vm_buf_printf(&b, "[%d|%s]", 42, "x"));
+	assert_true(vm_buf_add(&b, "zzz", 0));
+	assert_int_equal(b.len, 12);
+	assert_int_equal(b.data[b.len], '\0');
+	text = vm_buf_take(&b, &len);
+	assert_non_null(text);
+	assert_int_equal(len, 12);
+	assert_memory_equal(text, "ab\0cde[42|x]", 13);
+	free(text);
+	/* take leaves an empty buffer, ready for reuse */
+	assert_null(b.data);
+	assert_int_equal(b.len, 0);
+	assert_false(b.nomem);
+	assert_true(vm_buf_puts(&b, "again"));
+	text = vm_buf_take(&b, NULL);
+	assert_string_equal(text, "again");
+	free(text);
+}
+
+static void test_buf_empty(void **state)
+{
+	struct vm_buf b = VM_BUF_INIT;
+	size_t len = 99;
+	char *text;
+
+	(void)state;
+	text = vm_buf_take(&b, &len);   /* nothing added: "" */
+	assert_non_null(text);
+	assert_string_equal(text, "");
+	assert_int_equal(len, 0);
+	free(text);
+	assert_true(vm_buf_printf(&b, "%s", ""));
+	text = vm_buf_take(&b, NULL);
+	assert_string_equal(text, "");
+	free(text);
+	vm_buf_free(&b);   /* harmless on an empty buffer, and twice */
+	vm_buf_free(&b);
+}
+
+static void test_buf_grows(void **state)
+{
+	struct vm_buf b = VM_BUF_INIT;
+	char big[5000];
+	char *text;
+	size_t len;
+
+	(void)state;
+	for (int i = 0; i < 3000; i++)
+		assert_true(vm_buf_printf(&b, "%d,", i % 10));
+	assert_int_equal(b.len, 6000);
+	assert_true(b.cap > b.len);
+	memset(big, 'q', sizeof big - 1);
+	big[sizeof big - 1] = '\0';
+	assert_true(vm_buf_printf(&b, "<%s>", big));   /* longer than cap */
+	text = vm_buf_take(&b, &len);
+	assert_int_equal(len, 6000 + 2 + sizeof big - 1);
+	assert_memory_equal(text, "0,1,2,3,", 8);
+	assert_memory_equal(text + 5998, "9,<qqq", 6);
+	assert_string_equal(text + len - 2, "q>");
+	free(text);
+}
+
+static void test_buf_truncate(void **state)
+{
+	struct vm_buf b = VM_BUF_INIT;
+
+	(void)state;
+	vm_buf_truncate(&b, 0);   /* empty: nothing to do */
+	vm_buf_puts(&b, "hello   ");
+	vm_buf_truncate(&b, 5);
+	assert_int_equal(b.len, 5);
+	assert_string_equal(b.data, "hello");
+	vm_buf_truncate(&b, 50);  /* longer than the text: no-op */
+	assert_string_equal(b.data, "hello");
+	vm_buf_puts(&b, "!");
+	assert_string_equal(b.data, "hello!");
+	vm_buf_free(&b);
+	assert_null(b.data);
+	assert_int_equal(b.len, 0);
+}
+
+static void test_buf_out_of_memory_is_sticky(void **state)
+{
+	struct vm_buf b = VM_BUF_INIT;
+	size_t len = 7;
+
+	(void)state;
+	assert_true(vm_buf_puts(&b, "kept so far"));
+	/* A size that cannot be allocated (never read: it fails first). */
+	assert_false(vm_buf_add(&b, "x", SIZE_MAX - 2));
+	assert_true(b.nomem);
+	assert_false(vm_buf_puts(&b, "more"));
+	assert_false(vm_buf_printf(&b, "%d", 1));
+	assert_false(vm_buf_add(&b, "", 0));
+	vm_buf_truncate(&b, 2);   /* ignored after a failure */
+	assert_int_equal(b.len, 11);
+	errno = 0;
+	assert_null(vm_buf_take(&b, &len));
+	assert_int_equal(errno, ENOMEM);
+	assert_int_equal(len, 7);          /* untouched on failure */
+	assert_null(b.data);               /* freed (ASan checks) */
+	assert_false(b.nomem);             /* and reset for reuse */
+	assert_true(vm_buf_puts(&b, "ok"));
+	vm_buf_free(&b);
 }
 
 /* ---- vm_run --------------------------------------------------------- */
@@ -253,7 +371,7 @@ static void test_read_file(void **state)
 	FILE *f;
 
 	(void)state;
-	path_in_tmp(path, sizeof path, "read.txt");
+	scratch_path(path, sizeof path, "read.txt");
 	f = fopen(path, "w");
 	assert_non_null(f);
 	assert_int_equal(fwrite(data, 1, sizeof data - 1, f), sizeof data - 1);
@@ -266,7 +384,7 @@ static void test_read_file(void **state)
 	assert_int_equal(got[len], '\0');
 	free(got);
 
-	path_in_tmp(path, sizeof path, "missing.txt");
+	scratch_path(path, sizeof path, "missing.txt");
 	errno = 0;
 	assert_null(vm_read_file(path, &len));
 	assert_int_equal(errno, ENOENT);
@@ -287,7 +405,7 @@ static void test_write_if_changed(void **state)
 	char *got;
 
 	(void)state;
-	path_in_tmp(dir, sizeof dir, "w");
+	scratch_path(dir, sizeof dir, "w");
 	assert_int_equal(mkdir(dir, 0755), 0);
 	assert_true(vm_snprintf(path, sizeof path, "%s/main.cf", dir));
 
@@ -346,7 +464,7 @@ static void test_write_if_changed_owner(void **state)
 	(void)state;
 	if (geteuid() != 0)
 		skip();
-	path_in_tmp(path, sizeof path, "owned");
+	scratch_path(path, sizeof path, "owned");
 	assert_int_equal(vm_write_file_if_changed(path, "x", 1, 0640,
 						  65534, 65534), 1);
 	assert_int_equal(stat(path, &st), 0);
@@ -369,8 +487,8 @@ static void test_write_if_changed_replaces_symlink(void **state)
 	struct stat st;
 
 	(void)state;
-	path_in_tmp(target, sizeof target, "target");
-	path_in_tmp(path, sizeof path, "link");
+	scratch_path(target, sizeof target, "target");
+	scratch_path(path, sizeof path, "link");
 	assert_int_equal(vm_write_file_if_changed(target, "same", 4, 0644,
 						  (uid_t)-1, (gid_t)-1), 1);
 	assert_int_equal(symlink(target, path), 0);
@@ -386,7 +504,7 @@ static void test_write_if_changed_error(void **state)
 	char path[512];
 
 	(void)state;
-	path_in_tmp(path, sizeof path, "no/such/dir/file");
+	scratch_path(path, sizeof path, "no/such/dir/file");
 	assert_int_equal(vm_write_file_if_changed(path, "x", 1, 0644,
 						  (uid_t)-1, (gid_t)-1), -1);
 }
@@ -397,7 +515,7 @@ static void test_ensure_dir(void **state)
 	struct stat st;
 
 	(void)state;
-	path_in_tmp(path, sizeof path, "d1/d2/d3");
+	scratch_path(path, sizeof path, "d1/d2/d3");
 	assert_int_equal(vm_ensure_dir(path, 0700, (uid_t)-1, (gid_t)-1), 1);
 	assert_int_equal(stat(path, &st), 0);
 	assert_true(S_ISDIR(st.st_mode));
@@ -409,7 +527,7 @@ static void test_ensure_dir(void **state)
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_mode & 07777, 0700);
 
-	path_in_tmp(file, sizeof file, "plainfile");
+	scratch_path(file, sizeof file, "plainfile");
 	assert_int_equal(vm_write_file_if_changed(file, "x", 1, 0644,
 						  (uid_t)-1, (gid_t)-1), 1);
 	assert_int_equal(vm_ensure_dir(file, 0700, (uid_t)-1, (gid_t)-1), -1);
@@ -462,7 +580,7 @@ static char *capture_stderr(void (*fn)(void))
 	int saved = dup(STDERR_FILENO), fd;
 	char *text;
 
-	path_in_tmp(path, sizeof path, "stderr.txt");
+	scratch_path(path, sizeof path, "stderr.txt");
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	assert_true(fd >= 0 && saved >= 0);
 	fflush(stderr);
@@ -534,6 +652,12 @@ int main(void)
 		cmocka_unit_test(test_strlcpy),
 		cmocka_unit_test(test_snprintf),
 		cmocka_unit_test(test_ascii_lower),
+		cmocka_unit_test(test_dir_of),
+		cmocka_unit_test(test_buf_appends),
+		cmocka_unit_test(test_buf_empty),
+		cmocka_unit_test(test_buf_grows),
+		cmocka_unit_test(test_buf_truncate),
+		cmocka_unit_test(test_buf_out_of_memory_is_sticky),
 		cmocka_unit_test(test_run_captures_output_and_status),
 		cmocka_unit_test(test_run_no_shell),
 		cmocka_unit_test(test_run_stdin_delivered),
@@ -555,5 +679,6 @@ int main(void)
 		cmocka_unit_test(test_explicit_bzero),
 	};
 
-	return cmocka_run_group_tests(tests, setup_dir, teardown_dir);
+	return cmocka_run_group_tests(tests, scratch_dir_setup,
+				      scratch_dir_teardown);
 }

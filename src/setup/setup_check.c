@@ -23,7 +23,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "commands/setup.h"
+#include "setup/setup.h"
 #include "lib/util.h"
 
 extern char **environ;

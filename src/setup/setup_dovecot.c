@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "commands/setup.h"
+#include "setup/setup.h"
 #include "lib/util.h"
 
 bool setup_dovecot_family(char *family, size_t size)

@@ -68,10 +68,27 @@ bool setup_render_all(struct setup *st);
 
 /* setup_local.c: apply the overrides of local_dir to rendered text.
  * Each takes the malloc'd rendered text and returns a malloc'd result
- * (freeing the input), or NULL with a message printed. */
+ * (freeing the input), or NULL with a message printed.  A missing
+ * override file leaves the text as it is. */
 char *setup_local_postfix_main(const char *local_dir, char *text);
 char *setup_local_postfix_master(const char *local_dir, char *text);
 char *setup_local_dovecot(const char *local_dir, char *text);
+
+/*
+ * The main.cf merge itself, without files: overrides ("name = value"
+ * lines in main.cf syntax) over the rendered text.  A name the rendered
+ * text sets has its logical line (with continuation lines) replaced in
+ * place, under a comment "# (set in ORIGIN)"; new names are appended
+ * under "# ---- added from ORIGIN ----"; a name given twice in the
+ * overrides counts once, with its last value.  Everything else is kept
+ * as it is, and the result ends with a newline.
+ * Returns the malloc'd result, or NULL with *bad_line set: N > 0 when
+ * line N of overrides is not "name = value" (or is a continuation line
+ * with nothing to continue), -N for line N of rendered (a template
+ * bug), 0 when memory ran out.  Prints nothing.
+ */
+char *postfix_main_merge(const char *rendered, const char *overrides,
+			 const char *origin, int *bad_line);
 
 /* setup_check.c: validate candidate configurations in a scratch
  * directory before they replace the live ones.  On failure the tool's

@@ -17,7 +17,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "commands/setup.h"
+#include "setup/setup.h"
 #include "lib/service.h"
 #include "lib/tlscert.h"
 #include "lib/util.h"

@@ -30,7 +30,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "commands/setup.h"
+#include "setup/setup.h"
 #include "lib/config.h"
 #include "lib/service.h"
 #include "lib/template.h"

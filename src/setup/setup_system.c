@@ -21,7 +21,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "commands/setup.h"
+#include "setup/setup.h"
 #include "lib/util.h"
 
 #define VMAIL_USER "vmail"

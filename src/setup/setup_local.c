@@ -18,7 +18,13 @@
  * The merge follows Postfix's own syntax for main.cf: a logical line
  * starts at a line beginning with a non-blank, non-'#' character, and
  * lines that start with white space continue it; blank lines and lines
- * whose first non-blank character is '#' are comments.
+ * whose first non-blank character is '#' are comments.  (A line ending
+ * in CRLF counts as blank when the CR is all it holds.)
+ *
+ * postfix_main_merge() is the merge alone, text in and text out, so the
+ * unit tests and the fuzzer can drive it without files; the
+ * setup_local_*() functions read the override files and call it (or
+ * append, for master.cf and dovecot.conf).
  */
 #include <ctype.h>
 #include <errno.h>
@@ -27,83 +33,24 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "commands/setup.h"
+#include "setup/setup.h"
 #include "lib/util.h"
 
-/* ---- a growing string ------------------------------------------------ */
-
-struct str {
-	char *s;
-	size_t len, cap;
-	bool nomem;
-};
-
-static void str_add(struct str *b, const char *p, size_t n)
+/* The finished text, or NULL (message printed) if memory ran out. */
+static char *finish(struct vm_buf *b)
 {
-	if (b->nomem)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 1024;
-		char *d;
+	char *text = vm_buf_take(b, NULL);
 
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		if (!(d = realloc(b->s, cap))) {
-			b->nomem = true;
-			return;
-		}
-		b->s = d;
-		b->cap = cap;
-	}
-	memcpy(b->s + b->len, p, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-}
-
-static void str_puts(struct str *b, const char *s)
-{
-	str_add(b, s, strlen(s));
-}
-
-/* The finished string, or NULL (message printed) if memory ran out. */
-static char *str_done(struct str *b)
-{
-	if (b->nomem || (!b->s && (str_add(b, "", 0), b->nomem))) {
-		free(b->s);
+	if (!text)
 		vm_err("out of memory");
-		return NULL;
-	}
-	return b->s;
+	return text;
 }
 
-/* ---- reading an override file ------------------------------------------ */
-
-/* The file's text; NULL with *missing set if it does not exist, NULL
- * with a message if it cannot be read. */
-static char *read_local(const char *dir, const char *name, char *path,
-			size_t size, bool *missing)
-{
-	char *text;
-
-	*missing = false;
-	if (!vm_snprintf(path, size, "%s/%s", dir, name)) {
-		vm_err("%s: path too long", dir);
-		return NULL;
-	}
-	if ((text = vm_read_file(path, NULL)))
-		return text;
-	if (errno == ENOENT)
-		*missing = true;
-	else
-		vm_errno("cannot read %s", path);
-	return NULL;
-}
-
-/* ---- main.cf as a list of blocks ------------------------------------------ */
+/* ---- main.cf as a list of blocks ---------------------------------- */
 
 /* A piece of main.cf: one logical "name = value" line with its
- * continuation lines (name set), or comments and blank lines (name
- * NULL).  Text points into the source and includes the newlines. */
+ * continuation lines (is_param, name set), or comments and blank lines.
+ * Text points into the source and includes the newlines. */
 struct block {
 	char name[128];
 	bool is_param;
@@ -122,10 +69,8 @@ static bool blocks_push(struct blocks *bs, const struct block *b)
 		size_t cap = bs->cap ? bs->cap * 2 : 64;
 		struct block *v = realloc(bs->v, cap * sizeof *v);
 
-		if (!v) {
-			vm_err("out of memory");
+		if (!v)
 			return false;
-		}
 		bs->v = v;
 		bs->cap = cap;
 	}
@@ -133,11 +78,14 @@ static bool blocks_push(struct blocks *bs, const struct block *b)
 	return true;
 }
 
+/* A blank line (blanks only, maybe a CR before the end) or a comment. */
 static bool is_comment_or_blank(const char *line, size_t n)
 {
 	size_t i = 0;
 
 	while (i < n && (line[i] == ' ' || line[i] == '\t'))
+		i++;
+	if (i < n && line[i] == '\r' && (i + 1 == n || line[i + 1] == '\n'))
 		i++;
 	return i == n || line[i] == '\n' || line[i] == '#';
 }
@@ -162,8 +110,8 @@ static bool param_name(const char *line, size_t n, char *out, size_t size)
  * Split text into blocks.  Comment lines inside a logical line (followed
  * by a continuation) stay with it, as Postfix reads them; other comment
  * and blank lines form text blocks.  Joining the blocks gives back the
- * text.  On a malformed logical line, *bad_line gets its number and
- * false is returned.
+ * text.  Returns false with *bad_line set to the number of a malformed
+ * line, or with *bad_line 0 if memory ran out.
  */
 static bool split_blocks(const char *text, struct blocks *bs, int *bad_line)
 {
@@ -224,116 +172,152 @@ static bool split_blocks(const char *text, struct blocks *bs, int *bad_line)
 }
 
 /* A block's text, ending with a newline. */
-static void add_block(struct str *out, const struct block *b)
+static void add_block(struct vm_buf *out, const struct block *b)
 {
-	str_add(out, b->text, b->len);
+	vm_buf_add(out, b->text, b->len);
 	if (b->len && b->text[b->len - 1] != '\n')
-		str_add(out, "\n", 1);
+		vm_buf_puts(out, "\n");
 }
 
-char *setup_local_postfix_main(const char *local_dir, char *text)
+/* The index of the first parameter block called name that is not used
+ * yet; bs->n if there is none. */
+static size_t find_param(const struct blocks *bs, const bool *used,
+			 const char *name)
 {
-	char path[PATH_MAX];
-	bool missing;
-	char *local = read_local(local_dir, "postfix-main.cf", path,
-				 sizeof path, &missing);
-	struct blocks base = { 0 }, over = { 0 };
-	struct str out = { 0 };
-	bool *used = NULL, appended = false;
-	int bad;
-	char *result = NULL;
+	size_t k;
 
-	if (!local) {
-		if (missing)
-			return text;
-		free(text);
-		return NULL;
-	}
-	if (!split_blocks(text, &base, &bad)) {
-		vm_err("rendered main.cf: line %d is not 'name = value'", bad);
+	for (k = 0; k < bs->n; k++)
+		if (!used[k] && bs->v[k].is_param &&
+		    !strcmp(bs->v[k].name, name))
+			break;
+	return k;
+}
+
+/* ---- the merge ---------------------------------------------------- */
+
+char *postfix_main_merge(const char *rendered, const char *overrides,
+			 const char *origin, int *bad_line)
+{
+	struct blocks base = { 0 }, over = { 0 };
+	struct vm_buf out = VM_BUF_INIT;
+	bool *used = NULL, appended = false;
+	char *result = NULL;
+	int bad;
+
+	*bad_line = 0;
+	if (!split_blocks(rendered, &base, &bad)) {
+		*bad_line = -bad;
 		goto done;
 	}
-	if (!split_blocks(local, &over, &bad)) {
-		vm_err("%s:%d: expected 'name = value' (continuation lines "
-		       "start with white space)", path, bad);
+	if (!split_blocks(overrides, &over, bad_line) ||
+	    !(used = calloc(over.n + 1, sizeof *used)))
 		goto done;
-	}
-	if (!(used = calloc(over.n + 1, sizeof *used))) {
-		vm_err("out of memory");
-		goto done;
-	}
-	/* An override set twice in the local file: the last one wins. */
+	/* A name set twice in the overrides: the last one wins. */
 	for (size_t i = 0; i < over.n; i++)
 		for (size_t j = i + 1; j < over.n; j++)
 			if (over.v[i].is_param && over.v[j].is_param &&
 			    !strcmp(over.v[i].name, over.v[j].name))
 				used[i] = true;
 
+	/* Each rendered parameter that is overridden: replaced in place. */
 	for (size_t i = 0; i < base.n; i++) {
 		const struct block *b = &base.v[i];
-		size_t k;
+		size_t k = b->is_param ? find_param(&over, used, b->name) :
+					 over.n;
 
-		for (k = 0; k < over.n; k++)
-			if (!used[k] && over.v[k].is_param && b->is_param &&
-			    !strcmp(over.v[k].name, b->name))
-				break;
 		if (k == over.n) {
 			add_block(&out, b);
 			continue;
 		}
-		str_puts(&out, "# (set in ");
-		str_puts(&out, path);
-		str_puts(&out, ")\n");
+		vm_buf_printf(&out, "# (set in %s)\n", origin);
 		add_block(&out, &over.v[k]);
 		used[k] = true;
 	}
+	/* The overrides of names the template does not set: at the end. */
 	for (size_t k = 0; k < over.n; k++) {
 		if (used[k] || !over.v[k].is_param)
 			continue;
 		if (!appended) {
-			str_puts(&out, "\n# ---- added from ");
-			str_puts(&out, path);
-			str_puts(&out, " ----\n");
+			vm_buf_printf(&out, "\n# ---- added from %s ----\n",
+				      origin);
 			appended = true;
 		}
 		add_block(&out, &over.v[k]);
 	}
-	result = str_done(&out);
-	out.s = NULL;
+	result = vm_buf_take(&out, NULL);
 done:
-	free(out.s);
+	vm_buf_free(&out);
 	free(used);
 	free(base.v);
 	free(over.v);
+	return result;
+}
+
+/* ---- applying an override file ------------------------------------ */
+
+/* How the text of an override file (local, read from path) is combined
+ * with the rendered text; a malloc'd result, or NULL with a message. */
+typedef char *combine_fn(const char *text, const char *local,
+			 const char *path);
+
+/*
+ * Apply local_dir/name to the malloc'd rendered text with combine.  A
+ * missing file leaves the text as it is.  Returns the result (text is
+ * freed if a new one was made), or NULL with a message printed.
+ */
+static char *apply_local(const char *local_dir, const char *name,
+			 char *text, combine_fn *combine)
+{
+	char path[PATH_MAX];
+	char *local, *result;
+
+	if (!vm_snprintf(path, sizeof path, "%s/%s", local_dir, name)) {
+		vm_err("%s: path too long", local_dir);
+		free(text);
+		return NULL;
+	}
+	if (!(local = vm_read_file(path, NULL))) {
+		if (errno == ENOENT)
+			return text;
+		vm_errno("cannot read %s", path);
+		free(text);
+		return NULL;
+	}
+	result = combine(text, local, path);
 	free(local);
 	free(text);
 	return result;
 }
 
-char *setup_local_postfix_master(const char *local_dir, char *text)
+static char *merge_main(const char *text, const char *local, const char *path)
 {
-	char path[PATH_MAX];
-	bool missing;
-	char *local = read_local(local_dir, "postfix-master.cf", path,
-				 sizeof path, &missing);
-	struct str out = { 0 };
+	int bad;
+	char *merged = postfix_main_merge(text, local, path, &bad);
 
-	if (!local) {
-		if (missing)
-			return text;
-		free(text);
-		return NULL;
-	}
-	str_puts(&out, text);
-	str_puts(&out, "\n# ---- appended from ");
-	str_puts(&out, path);
-	str_puts(&out, " ----\n");
-	str_puts(&out, local);
-	if (out.len && out.s[out.len - 1] != '\n')
-		str_puts(&out, "\n");
-	free(local);
-	free(text);
-	return str_done(&out);
+	if (merged)
+		return merged;
+	if (bad > 0)
+		vm_err("%s:%d: expected 'name = value' (continuation lines "
+		       "start with white space)", path, bad);
+	else if (bad < 0)
+		vm_err("rendered main.cf: line %d is not 'name = value'",
+		       -bad);
+	else
+		vm_err("out of memory");
+	return NULL;
+}
+
+static char *append_master(const char *text, const char *local,
+			   const char *path)
+{
+	struct vm_buf out = VM_BUF_INIT;
+
+	vm_buf_puts(&out, text);
+	vm_buf_printf(&out, "\n# ---- appended from %s ----\n", path);
+	vm_buf_puts(&out, local);
+	if (out.len && out.data[out.len - 1] != '\n')
+		vm_buf_puts(&out, "\n");
+	return finish(&out);
 }
 
 /* First 16 hex digits of the SHA-256 of data. */
@@ -350,33 +334,34 @@ static bool fingerprint(const char *data, char hex[17])
 	return true;
 }
 
-char *setup_local_dovecot(const char *local_dir, char *text)
+static char *stamp_dovecot(const char *text, const char *local,
+			   const char *path)
 {
-	char path[PATH_MAX], hex[17];
-	bool missing;
-	char *local = read_local(local_dir, "dovecot.conf", path, sizeof path,
-				 &missing);
-	struct str out = { 0 };
+	struct vm_buf out = VM_BUF_INIT;
+	char hex[17];
 
-	if (!local) {
-		if (missing)
-			return text;
-		free(text);
-		return NULL;
-	}
 	if (!fingerprint(local, hex)) {
 		vm_err("cannot compute a digest of %s", path);
-		free(local);
-		free(text);
 		return NULL;
 	}
-	str_puts(&out, text);
-	str_puts(&out, "# Fingerprint of ");
-	str_puts(&out, path);
-	str_puts(&out, " when setup last ran: ");
-	str_puts(&out, hex);
-	str_puts(&out, "\n");
-	free(local);
-	free(text);
-	return str_done(&out);
+	vm_buf_puts(&out, text);
+	vm_buf_printf(&out, "# Fingerprint of %s when setup last ran: %s\n",
+		      path, hex);
+	return finish(&out);
+}
+
+char *setup_local_postfix_main(const char *local_dir, char *text)
+{
+	return apply_local(local_dir, "postfix-main.cf", text, merge_main);
+}
+
+char *setup_local_postfix_master(const char *local_dir, char *text)
+{
+	return apply_local(local_dir, "postfix-master.cf", text,
+			   append_master);
+}
+
+char *setup_local_dovecot(const char *local_dir, char *text)
+{
+	return apply_local(local_dir, "dovecot.conf", text, stamp_dovecot);
 }

@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "commands/cmd_common.h"
-#include "commands/setup.h"
+#include "setup/setup.h"
 #include "lib/password.h"
 #include "lib/service.h"
 #include "lib/util.h"

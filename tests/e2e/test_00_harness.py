@@ -1,0 +1,45 @@
+"""The harness's own promises, checked on every run: a guest has no route
+off the machine (only the bridge's 198.18.0.0/24), and its daemons run in
+the guest's own net, mount and pid namespaces, not the host's."""
+
+import glob
+import os
+
+import pytest
+
+from vmail_guest import STATE
+
+
+def test_00_guest_has_no_route_off_the_machine(guest):
+    routes = guest.run("cat /proc/net/route").stdout.decode().splitlines()[1:]
+    for line in routes:
+        # Iface Destination Gateway Flags RefCnt Use Metric Mask ...
+        f = line.split()
+        dest, gateway, mask = f[1], f[2], f[7]
+        assert (dest, mask) != ("00000000", "00000000"), f"IPv4 default route: {line}"
+        assert gateway == "00000000", f"IPv4 route through a gateway: {line}"
+    v6 = guest.run("cat /proc/net/ipv6_route").stdout.decode().splitlines()
+    for line in v6:
+        f = line.split()
+        plen, flags = f[1], int(f[8], 16)
+        rejected = flags & 0x0200        # RTF_REJECT: the kernel's null route
+        assert not (plen == "00" and not rejected), f"IPv6 default route: {line}"
+
+
+@pytest.mark.parametrize("daemon", ["master", "dovecot"])
+def test_00_daemons_run_in_guest_namespaces(guest, daemon):
+    root = open(os.path.join(STATE, f"{guest.suite}.root")).read().strip()
+    pids = [p.split("/")[2] for p in glob.glob("/proc/[0-9]*/comm")
+            if open(p).read().strip() == daemon and _root(p) == root]
+    assert pids, f"no {daemon} process runs in the guest root {root}"
+    for ns in ("net", "mnt", "pid"):
+        mine = os.readlink(f"/proc/self/ns/{ns}")
+        theirs = os.readlink(f"/proc/{pids[0]}/ns/{ns}")
+        assert mine != theirs, f"{daemon} shares the host's {ns} namespace"
+
+
+def _root(comm_path):
+    try:
+        return os.readlink(comm_path.replace("/comm", "/root"))
+    except OSError:
+        return None
