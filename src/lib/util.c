@@ -254,6 +254,9 @@ static void close_fd(int *fd)
 	}
 }
 
+/* What happens to the child's output. */
+enum run_mode { RUN_STDOUT, RUN_QUIET, RUN_STDERR };
+
 /* In the child: point fd target at the file descriptor src, or at
  * /dev/null when src is -1. */
 static void child_redirect(int src, int target)
@@ -273,17 +276,27 @@ static void child_redirect(int src, int target)
  * with nothing written).
  */
 static void child_exec(const char *const argv[], int in_fd, int out_fd,
-		       bool quiet, int errfd)
+		       enum run_mode mode, int errfd)
 {
 	int e;
 
 	/* An ignored SIGPIPE would survive exec; give the child defaults. */
 	signal(SIGPIPE, SIG_DFL);
 	child_redirect(in_fd, STDIN_FILENO);
-	if (out_fd >= 0 || quiet)
-		child_redirect(out_fd, STDOUT_FILENO);
-	if (quiet)
+	switch (mode) {
+	case RUN_STDOUT:        /* capture stdout (or inherit it), keep stderr */
+		if (out_fd >= 0)
+			child_redirect(out_fd, STDOUT_FILENO);
+		break;
+	case RUN_QUIET:         /* discard both */
+		child_redirect(-1, STDOUT_FILENO);
 		child_redirect(-1, STDERR_FILENO);
+		break;
+	case RUN_STDERR:        /* discard stdout, capture stderr */
+		child_redirect(-1, STDOUT_FILENO);
+		child_redirect(out_fd, STDERR_FILENO);
+		break;
+	}
 	execvp(argv[0], (char *const *)argv);
 	e = errno;
 	while (write(errfd, &e, sizeof e) < 0 && errno == EINTR)
@@ -387,7 +400,7 @@ static int exec_error(int errfd)
 }
 
 static int run(const char *const argv[], const char *stdin_data, char **out,
-	       bool quiet)
+	       enum run_mode mode)
 {
 	int inp[2] = { -1, -1 }, outp[2] = { -1, -1 }, errp[2] = { -1, -1 };
 	struct vm_buf b = VM_BUF_INIT;
@@ -407,7 +420,7 @@ static int run(const char *const argv[], const char *stdin_data, char **out,
 	if (pid < 0)
 		goto fail;
 	if (pid == 0)
-		child_exec(argv, inp[0], outp[1], quiet, errp[1]);
+		child_exec(argv, inp[0], outp[1], mode, errp[1]);
 
 	close_fd(&inp[0]);
 	close_fd(&outp[1]);
@@ -446,12 +459,17 @@ fail:
 
 int vm_run(const char *const argv[], const char *stdin_data, char **out)
 {
-	return run(argv, stdin_data, out, false);
+	return run(argv, stdin_data, out, RUN_STDOUT);
 }
 
 int vm_run_quiet(const char *const argv[])
 {
-	return run(argv, NULL, NULL, true);
+	return run(argv, NULL, NULL, RUN_QUIET);
+}
+
+int vm_run_stderr(const char *const argv[], char **err)
+{
+	return run(argv, NULL, err, RUN_STDERR);
 }
 
 /* ---- files ---------------------------------------------------------- */

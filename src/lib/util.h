@@ -91,6 +91,10 @@ void vm_buf_free(struct vm_buf *b);
 int vm_run(const char *const argv[], const char *stdin_data, char **out);
 /* Like vm_run but with stdout and stderr discarded. */
 int vm_run_quiet(const char *const argv[]);
+/* Run with stdin and stdout on /dev/null and capture standard error into
+ * *err (malloc'd, caller frees): for checkers whose verdict is "nothing
+ * on stderr", such as "postfix check" and "doveconf -n". */
+int vm_run_stderr(const char *const argv[], char **err);
 
 /* Read a whole file into a malloc'd NUL-terminated buffer. NULL on error
  * (errno set). *len, if non-NULL, receives the length. */

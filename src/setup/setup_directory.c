@@ -45,21 +45,10 @@ static int mailbox_row(const struct store_mailbox *m, void *ctx)
 	return 0;
 }
 
-/* Lookups: 1 present, 0 absent, -1 error (reported). */
-static int present(struct store *s, enum store_status rc)
-{
-	if (rc == STORE_OK)
-		return 1;
-	if (rc == STORE_NOT_FOUND)
-		return 0;
-	cmd_store_fail(s, rc);
-	return -1;
-}
-
 static bool ensure_domain(struct store *s, struct setup *st, const char *name)
 {
 	int n = 0;
-	int have = present(s, store_domain_get(s, name, domain_row, &n));
+	int have = cmd_found(s, store_domain_get(s, name, domain_row, &n));
 	enum store_status rc;
 
 	if (have != 0)
@@ -108,7 +97,7 @@ static bool ensure_admin(struct store *s, struct setup *st)
 {
 	char stored[VM_HASH_MAX] = "", hash[VM_HASH_MAX];
 	const char *addr = st->cfg.admin;
-	int have = present(s, store_mailbox_get(s, addr, mailbox_row, stored));
+	int have = cmd_found(s, store_mailbox_get(s, addr, mailbox_row, stored));
 	enum store_status rc;
 
 	if (have < 0)
@@ -142,7 +131,7 @@ static bool ensure_alias(struct store *s, struct setup *st, const char *local,
 
 	if (!vm_snprintf(source, sizeof source, "%s@%s", local, domain))
 		return false;
-	have = present(s, store_mailbox_get(s, source, mailbox_row, hash));
+	have = cmd_found(s, store_mailbox_get(s, source, mailbox_row, hash));
 	if (have != 0)
 		return have > 0;
 	rc = store_alias_list(s, NULL, source, alias_row, &rows);

@@ -1,5 +1,5 @@
 /*
- * store_internal.h - what the SQLite backend's two files share:
+ * store_internal.h - what store_sqlite.c and store_schema.c share:
  * store_sqlite.c (the store.h API) calls store_schema_migrate() from
  * store_open() to bring a database up to the latest schema version.
  * Nothing outside src/store/ includes this header.
