@@ -45,7 +45,7 @@ ASAN_TESTS:= $(TEST_SRC:tests/unit/%.c=build/asan/tests/%)
 FUZZERS   := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
 
 .PHONY: all install test unit unit-asan fuzz e2e clean
-all: build/vmailctl build/asan/vmailctl
+all: build/vmailctl
 
 build/vmailctl: $(OBJ) build/src/vmailctl.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
@@ -69,7 +69,8 @@ build/asan/tests/%: tests/unit/%.c $(ASAN_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(SAN_FLAGS) -o $@ $^ $(PKG_LIBS) $(shell pkg-config --libs cmocka)
 
-test: unit unit-asan
+# The ASan binary is built too: tests/cli/run drives it.
+test: unit unit-asan build/asan/vmailctl
 unit: $(TESTS)
 	@set -e; for t in $(TESTS); do echo "== $$t"; VMAIL_TEMPLATES=templates $$t; done
 unit-asan: $(ASAN_TESTS)
@@ -83,11 +84,15 @@ FUZZ_FLAGS   := -g -O1 -fsanitize=fuzzer,address,undefined -std=c17 \
 build/fuzz/%: tests/fuzz/%.c $(LIB_SRC)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^ $(PKG_LIBS)
+# Each fuzzer's full output goes to build/fuzz/NAME.log; a crash fails
+# the target and shows the end of that log.
 fuzz: $(FUZZERS)
-	@set -e; for f in $(FUZZERS); do echo "== $$f ($(FUZZ_SECONDS)s)"; \
-	  mkdir -p build/fuzz/corpus/$$(basename $$f); \
-	  $$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=0 \
-	      build/fuzz/corpus/$$(basename $$f) 2>&1 | tail -n 3; done
+	@set -e; for f in $(FUZZERS); do n=$$(basename $$f); \
+	  echo "== $$f ($(FUZZ_SECONDS)s)"; mkdir -p build/fuzz/corpus/$$n; \
+	  if $$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=0 \
+	      build/fuzz/corpus/$$n >build/fuzz/$$n.log 2>&1; then \
+	    tail -n 1 build/fuzz/$$n.log; \
+	  else tail -n 40 build/fuzz/$$n.log; echo "$$n FAILED"; exit 1; fi; done
 
 e2e: build/vmailctl
 	tests/e2e/run
