@@ -81,7 +81,12 @@ FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 20
 FUZZ_FLAGS   := -g -O1 -fsanitize=fuzzer,address,undefined -std=c17 \
                 $(CPPFLAGS) $(PKG_CFLAGS)
-build/fuzz/%: tests/fuzz/%.c $(LIB_SRC)
+FUZZ_OBJ     := $(LIB_SRC:%.c=build/fuzz/obj/%.o)
+.SECONDARY: $(FUZZ_OBJ)
+build/fuzz/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -c -o $@ $<
+build/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJ)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^ $(PKG_LIBS)
 # Each fuzzer's full output goes to build/fuzz/NAME.log; a crash fails
