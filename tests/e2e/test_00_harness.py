@@ -30,12 +30,21 @@ def test_00_guest_has_no_route_off_the_machine(guest):
 def test_00_daemons_run_in_guest_namespaces(guest, daemon):
     root = open(os.path.join(STATE, f"{guest.suite}.root")).read().strip()
     pids = [p.split("/")[2] for p in glob.glob("/proc/[0-9]*/comm")
-            if open(p).read().strip() == daemon and _root(p) == root]
+            if _comm(p) == daemon and _root(p) == root]
     assert pids, f"no {daemon} process runs in the guest root {root}"
     for ns in ("net", "mnt", "pid"):
         mine = os.readlink(f"/proc/self/ns/{ns}")
         theirs = os.readlink(f"/proc/{pids[0]}/ns/{ns}")
         assert mine != theirs, f"{daemon} shares the host's {ns} namespace"
+
+
+def _comm(comm_path):
+    """The process's name, or None if it exited meanwhile."""
+    try:
+        with open(comm_path) as f:
+            return f.read().strip()
+    except OSError:
+        return None
 
 
 def _root(comm_path):
