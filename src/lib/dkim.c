@@ -102,6 +102,18 @@ size_t dkim_txt_split(size_t len, struct dkim_chunk *chunks, size_t max)
 	return n;
 }
 
+/* One byte in zone-file syntax: '"' and '\\' escaped with '\\', other
+ * bytes that are not printable ASCII as \DDD (decimal). */
+static void quote_byte(struct vm_buf *b, unsigned char c)
+{
+	if (c == '"' || c == '\\')
+		vm_buf_printf(b, "\\%c", c);
+	else if (c < 0x20 || c > 0x7e)
+		vm_buf_printf(b, "\\%03u", c);
+	else
+		vm_buf_add(b, &c, 1);
+}
+
 char *dkim_txt_quote(const char *value, size_t len)
 {
 	struct vm_buf b = VM_BUF_INIT;
@@ -111,14 +123,43 @@ char *dkim_txt_quote(const char *value, size_t len)
 		size_t end = off + chunk_len(len, off);
 
 		vm_buf_puts(&b, off ? " \"" : "\"");
-		for (; off < end; off++) {
-			if (value[off] == '"' || value[off] == '\\')
-				vm_buf_add(&b, "\\", 1);
-			vm_buf_add(&b, &value[off], 1);
-		}
+		for (; off < end; off++)
+			quote_byte(&b, (unsigned char)value[off]);
 		vm_buf_add(&b, "\"", 1);
 	} while (off < len);
 	return vm_buf_take(&b, NULL);
+}
+
+static bool is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* The byte of the escape at text[*i] (a '\\'): \DDD (at most 255) or
+ * \X for the character X; *i ends on its last character.  0 with *i ==
+ * len if the escape is cut short or out of range. */
+static unsigned char unescape(const char *text, size_t len, size_t *i)
+{
+	size_t at = *i + 1;
+	unsigned v;
+
+	if (at >= len) {
+		*i = len;
+		return 0;
+	}
+	if (!is_digit(text[at])) {
+		*i = at;
+		return (unsigned char)text[at];
+	}
+	if (at + 2 >= len || !is_digit(text[at + 1]) ||
+	    !is_digit(text[at + 2])) {
+		*i = len;
+		return 0;
+	}
+	v = (unsigned)(text[at] - '0') * 100 +
+	    (unsigned)(text[at + 1] - '0') * 10 + (unsigned)(text[at + 2] - '0');
+	*i = v > 255 ? len : at + 2;
+	return v > 255 ? 0 : (unsigned char)v;
 }
 
 /* Parse one quoted string at text[*pos] (the opening quote) into b;
@@ -130,11 +171,14 @@ static long unquote_one(const char *text, size_t len, size_t *pos,
 	long n = 0;
 
 	for (; i < len && text[i] != '"'; i++, n++) {
-		if (text[i] == '\\' && ++i == len)
+		unsigned char c = (unsigned char)text[i];
+
+		if (c == '\\' && (c = unescape(text, len, &i)) == 0 &&
+		    i == len)
 			return -1;
 		if (n >= DKIM_TXT_STRING_MAX)
 			return -1;
-		vm_buf_add(b, &text[i], 1);
+		vm_buf_add(b, &c, 1);
 	}
 	if (i == len)
 		return -1;

@@ -65,17 +65,19 @@ size_t dkim_txt_split(size_t len, struct dkim_chunk *chunks, size_t max);
 
 /*
  * The value in zone-file syntax: its strings (dkim_txt_split) each in
- * double quotes, '"' and '\' escaped with '\', separated by one space,
- * e.g. "v=DKIM1; k=rsa; p=MIIB..." "...".  malloc'd; NULL if out of
+ * double quotes, '"' and '\' escaped with '\', bytes that are not
+ * printable ASCII as \DDD (decimal), separated by one space, e.g.
+ * "v=DKIM1; k=rsa; p=MIIB..." "...".  The 255-byte limit counts the
+ * bytes of the value, not of their escapes.  malloc'd; NULL if out of
  * memory.
  */
 char *dkim_txt_quote(const char *value, size_t len);
 
 /*
  * The reverse of dkim_txt_quote(), for checking: parse space-separated
- * quoted strings (with '\' escapes) and concatenate their contents into
- * a malloc'd *out (*outlen bytes, NUL-terminated).  Returns the number of
- * strings, or -1 if the text is not such a list or a string holds more
+ * quoted strings (with '\X' and '\DDD' escapes) and concatenate their
+ * contents into a malloc'd *out (*outlen bytes, NUL-terminated).
+ * Returns the number of strings, or -1 if the text is not such a list or a string holds more
  * than DKIM_TXT_STRING_MAX bytes.
  */
 int dkim_txt_unquote(const char *text, size_t len, char **out,
