@@ -21,6 +21,7 @@ static const struct command commands[] = {
 	{ "domain", cmd_domain, "add, delete and list hosted domains" },
 	{ "user",   cmd_user,   "manage mailboxes: add, del, list, show, passwd, quota" },
 	{ "alias",  cmd_alias,  "manage aliases and catch-alls" },
+	{ "dkim",   cmd_dkim,   "show, rotate and list DKIM signing keys" },
 	{ "quota-warning", cmd_quota_warning,
 	  "(internal, run by Dovecot) mail a quota warning to a user" },
 };

@@ -7,7 +7,9 @@
  *   vmailctl domain list [--json]
  *
  * Each sub-subcommand is one function below with its own usage text.
- * Writes happen in one transaction; bad input changes nothing.
+ * Writes happen in one transaction; bad input changes nothing.  A new
+ * domain gets an active DKIM key; a deleted one loses its keys (rows
+ * and files); the selectors map is rewritten after either (dkim_keys.h).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +17,7 @@
 
 #include "commands/cmd_common.h"
 #include "commands/commands.h"
+#include "commands/dkim_keys.h"
 #include "lib/output.h"
 #include "lib/service.h"
 #include "lib/util.h"
@@ -32,7 +35,8 @@ static const char add_usage[] =
 	"usage: vmailctl domain add DOMAIN\n"
 	"\n"
 	"Host DOMAIN: accept mail for it, and allow mailboxes and aliases\n"
-	"in it.  Point its MX record at this server.\n"
+	"in it.  Point its MX record at this server.  A DKIM key is made\n"
+	"for it; publish its record ('vmailctl dkim show DOMAIN').\n"
 	"\n"
 	"  -h, --help   show this help\n";
 
@@ -40,7 +44,8 @@ static const char del_usage[] =
 	"usage: vmailctl domain del [--force] DOMAIN\n"
 	"\n"
 	"Stop hosting DOMAIN.  Refused while it has mailboxes or aliases,\n"
-	"unless --force is given.  Mail on disk is kept.\n"
+	"unless --force is given.  Mail on disk is kept; the domain's DKIM\n"
+	"keys are deleted.\n"
 	"\n"
 	"  -f, --force  also delete the domain's mailboxes and aliases\n"
 	"  -h, --help   show this help\n";
@@ -55,11 +60,33 @@ static const char list_usage[] =
 
 /* ---- add ----------------------------------------------------------- */
 
+/* Add the domain and its active DKIM key in one transaction, then
+ * rewrite the selectors map. */
+static int add_with_key(struct store *s, const char *name)
+{
+	char selector[DKIM_SELECTOR_MAX + 1] = "";
+	enum store_status st = store_begin(s);
+	int ret;
+
+	if (st == STORE_OK)
+		st = store_domain_add(s, name);
+	if (st == STORE_OK &&
+	    !dkim_key_create(s, name, "active", selector, sizeof selector)) {
+		store_rollback(s);
+		return VM_EXIT_FAIL;
+	}
+	ret = cmd_commit_or_report(s, st);
+	if (ret != VM_EXIT_OK) {
+		dkim_key_discard(name, selector);
+		return ret;
+	}
+	return dkim_sync_map(s) < 0 ? VM_EXIT_FAIL : VM_EXIT_OK;
+}
+
 static int domain_add(int argc, char **argv)
 {
 	char name[VM_DOMAIN_MAX + 1];
 	struct store *s;
-	enum store_status st;
 	int ret = cmd_parse_help_only("domain add", argc, argv, add_usage);
 
 	if (ret >= 0)
@@ -71,10 +98,7 @@ static int domain_add(int argc, char **argv)
 		return VM_EXIT_FAIL;
 	if (!(s = cmd_open_store()))
 		return VM_EXIT_FAIL;
-	st = store_begin(s);
-	if (st == STORE_OK)
-		st = store_domain_add(s, name);
-	ret = cmd_commit_or_report(s, st);
+	ret = add_with_key(s, name);
 	store_close(s);
 	if (ret == VM_EXIT_OK)
 		service_directory_changed(NULL, false);
@@ -112,16 +136,23 @@ static void free_addr_list(struct addr_list *l)
 	free(l->v);
 }
 
-/* Delete inside a transaction; the mailboxes removed land in gone. */
+/* Delete inside a transaction; the mailboxes removed land in gone,
+ * the DKIM keys removed in keys. */
 static int delete_domain(struct store *s, const char *name, bool force,
-			 struct addr_list *gone)
+			 struct addr_list *gone, struct dkim_keyset *keys)
 {
 	enum store_status st = store_begin(s);
 
 	if (st == STORE_OK)
 		st = store_mailbox_list(s, name, collect_address, gone);
+	if (st == STORE_OK && !dkim_keyset_load(s, name, keys)) {
+		store_rollback(s);
+		return VM_EXIT_FAIL;
+	}
 	if (st == STORE_OK)
 		st = store_domain_del(s, name, force);
+	if (st == STORE_OK)
+		st = store_dkim_del_domain(s, name);
 	if (st == STORE_OK)
 		st = store_commit(s);
 	if (st == STORE_OK)
@@ -141,7 +172,8 @@ static int domain_del(int argc, char **argv)
 {
 	char name[VM_DOMAIN_MAX + 1];
 	struct addr_list gone = { NULL, 0 };
-	bool force;
+	struct dkim_keyset keys = { NULL, 0 };
+	bool force, dkim_ok = true;
 	struct store *s;
 	int ret = cmd_parse_flag("domain del", argc, argv, del_usage, "force",
 				 'f', &force);
@@ -155,15 +187,21 @@ static int domain_del(int argc, char **argv)
 		return VM_EXIT_FAIL;
 	if (!(s = cmd_open_store()))
 		return VM_EXIT_FAIL;
-	ret = delete_domain(s, name, force, &gone);
+	ret = delete_domain(s, name, force, &gone, &keys);
+	/* The map first: the signer stops using the keys before the files
+	 * go. */
+	if (ret == VM_EXIT_OK)
+		dkim_ok = dkim_sync_map(s) >= 0 &&
+			  dkim_keyset_remove_files(name, &keys);
 	store_close(s);
+	dkim_keyset_free(&keys);
 	if (ret == VM_EXIT_OK) {
 		service_directory_changed(NULL, false);
 		for (size_t i = 0; i < gone.n; i++)
 			service_directory_changed(gone.v[i], true);
 	}
 	free_addr_list(&gone);
-	return ret;
+	return ret == VM_EXIT_OK && !dkim_ok ? VM_EXIT_FAIL : ret;
 }
 
 /* ---- list ---------------------------------------------------------- */

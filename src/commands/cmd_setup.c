@@ -18,7 +18,9 @@
  *      with "postfix check" / "doveconf -n" before they are installed
  *   6. services: started if stopped, reloaded if their files changed
  *   7. the first domain, the admin mailbox, postmaster@ and abuse@
- *   8. a summary: services, ports, admin login, DNS records
+ *   8. DKIM: an active key for every domain, key permissions, the
+ *      selectors map the signer reads
+ *   9. a summary: services, ports, admin login, DNS records
  *
  * Nothing is rewritten or reloaded that is already right, so setup is
  * safe to run again at any time (install.sh does, as the upgrade path).
@@ -304,6 +306,9 @@ static int run_steps(struct setup *st)
 		return VM_EXIT_FAIL;
 	vm_progress("Checking the first domain and the admin mailbox");
 	if (!setup_directory(st))
+		return VM_EXIT_FAIL;
+	vm_progress("Checking the DKIM keys");
+	if (!setup_dkim(st))
 		return VM_EXIT_FAIL;
 	setup_print_summary(st);
 	return cmd_flush_stdout();

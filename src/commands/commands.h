@@ -21,6 +21,7 @@ int cmd_setup(int argc, char **argv);
 int cmd_domain(int argc, char **argv);
 int cmd_user(int argc, char **argv);
 int cmd_alias(int argc, char **argv);
+int cmd_dkim(int argc, char **argv);
 /* Internal: run by Dovecot's quota-warning service as
  * "vmailctl quota-warning PERCENT ADDRESS". */
 int cmd_quota_warning(int argc, char **argv);

@@ -8,6 +8,8 @@
  *   setup_local.c      the administrator's overrides in /etc/vmail/local
  *   setup_check.c      "postfix check" and "doveconf -n" on a candidate
  *   setup_directory.c  first domain, admin mailbox, postmaster@/abuse@
+ *   setup_dkim.c       an active DKIM key for every domain, key
+ *                      permissions, the selectors map
  *   setup_summary.c    what setup prints at the end
  *
  * Every step is idempotent: it looks at what is there and changes only
@@ -44,6 +46,7 @@ struct setup {
 	bool postfix_changed;          /* a Postfix file was rewritten */
 	bool dovecot_changed;          /* a Dovecot file was rewritten */
 	bool directory_changed;        /* domain/mailbox/alias added */
+	bool dkim_changed;             /* a DKIM key, the map or a mode */
 	bool admin_created;
 	char admin_password[VM_PASSWORD_MAX + 1]; /* generated; shown once */
 	int postfix_started;           /* service_start() results */
@@ -99,6 +102,11 @@ bool setup_check_dovecot(const char *config_file);
 /* setup_directory.c: the first domain, the admin mailbox and the
  * postmaster@ and abuse@ aliases (each only if absent). */
 bool setup_directory(struct setup *st);
+
+/* setup_dkim.c: every hosted domain has an active DKIM key; the key
+ * directory, files and selectors map are right (dkim_fix_permissions,
+ * dkim_sync_map).  Sets dkim_changed. */
+bool setup_dkim(struct setup *st);
 
 /* setup_summary.c */
 void setup_print_summary(const struct setup *st);

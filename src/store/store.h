@@ -16,6 +16,11 @@
  *           created)
  *   alias(source, destination, domain, created)   one row per destination;
  *           source "@domain" is a catch-all
+ *   dkim_key(domain, selector, state, bits, created)  (schema v2) the
+ *           DKIM keys of a domain; state "active" (signing), "pending"
+ *           (made by a rotation, waiting for DNS) or "retired"; at most
+ *           one active and one pending per domain; deleted with the
+ *           domain.  The key files themselves: lib/dkim.h.
  *
  * All functions take already-validated, lower-cased input (see
  * validate.h); they still use bound parameters only.  Functions return
@@ -63,11 +68,20 @@ struct store_alias {
 	const char *created;
 };
 
+struct store_dkim_key {
+	const char *domain;
+	const char *selector;
+	const char *state;     /* "active", "pending" or "retired" */
+	int bits;
+	const char *created;
+};
+
 /* Callbacks for list functions; the structs are valid only during the
  * call. Return non-zero to stop iterating. */
 typedef int (*store_domain_cb)(const struct store_domain *, void *ctx);
 typedef int (*store_mailbox_cb)(const struct store_mailbox *, void *ctx);
 typedef int (*store_alias_cb)(const struct store_alias *, void *ctx);
+typedef int (*store_dkim_cb)(const struct store_dkim_key *, void *ctx);
 
 /*
  * Open (creating if needed when create is true) the database at path and
@@ -137,5 +151,22 @@ enum store_status store_alias_del(struct store *s, const char *source,
 enum store_status store_alias_list(struct store *s, const char *domain,
 				   const char *source, store_alias_cb cb,
 				   void *ctx);
+
+/* DKIM keys.  dkim_add needs the domain to be hosted (STORE_CONFLICT);
+ * a second active or pending key of a domain, or a selector it already
+ * has, is STORE_EXISTS.  dkim_set_state: STORE_NOT_FOUND if there is no
+ * such key, STORE_EXISTS if it would make a second active or pending
+ * one.  dkim_list orders by domain, then active, pending, retired, then
+ * newest first; domain NULL = all.  dkim_del_domain removes every key
+ * row of the domain (none is fine). */
+enum store_status store_dkim_add(struct store *s, const char *domain,
+				 const char *selector, const char *state,
+				 int bits);
+enum store_status store_dkim_set_state(struct store *s, const char *domain,
+				       const char *selector,
+				       const char *state);
+enum store_status store_dkim_list(struct store *s, const char *domain,
+				  store_dkim_cb cb, void *ctx);
+enum store_status store_dkim_del_domain(struct store *s, const char *domain);
 
 #endif

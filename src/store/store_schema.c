@@ -49,6 +49,21 @@ static const struct migration migrations[] = {
 	  ");\n"
 	  "CREATE INDEX alias_domain ON alias(domain);\n"
 	  "CREATE INDEX alias_destination ON alias(destination);\n" },
+	/* 1 -> 2: DKIM keys (the files live in /etc/vmail/dkim, see
+	 * lib/dkim.h).  The partial unique index allows at most one active
+	 * and one pending key per domain. */
+	{ "create the dkim_key table",
+	  "CREATE TABLE dkim_key (\n"
+	  "  domain   TEXT NOT NULL REFERENCES domain(name) ON DELETE CASCADE,\n"
+	  "  selector TEXT NOT NULL,\n"
+	  "  state    TEXT NOT NULL\n"
+	  "           CHECK (state IN ('active', 'pending', 'retired')),\n"
+	  "  bits     INTEGER NOT NULL,\n"
+	  "  created  TEXT NOT NULL DEFAULT (datetime('now')),\n"
+	  "  PRIMARY KEY (domain, selector)\n"
+	  ");\n"
+	  "CREATE UNIQUE INDEX dkim_key_live ON dkim_key(domain, state)\n"
+	  "  WHERE state IN ('active', 'pending');\n" },
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

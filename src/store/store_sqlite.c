@@ -7,6 +7,8 @@
  * Every query uses bound parameters.  Functions that need several
  * statements wrap them in a SAVEPOINT, so each call is atomic on its own
  * and also nests inside a caller's store_begin()/store_commit().
+ * Sections: errors, statements, transactions, opening, domains,
+ * mailboxes, aliases, DKIM keys.
  *
  * A database that store_open() creates gets the reader ACLs of
  * store_grant_readers() (store_acl.c) at once.
@@ -777,4 +779,122 @@ enum store_status store_alias_list(struct store *s, const char *domain,
 		db_err(s, "read aliases");
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? STORE_OK : STORE_ERROR;
+}
+
+/* ---- DKIM keys ---------------------------------------------------- */
+
+static bool valid_dkim_state(struct store *s, const char *state)
+{
+	if (!strcmp(state, "active") || !strcmp(state, "pending") ||
+	    !strcmp(state, "retired"))
+		return true;
+	set_err(s, "'%s' is not a DKIM key state", state);
+	return false;
+}
+
+/* The unique index on (domain, state) allows one active and one
+ * pending key; run() reports a violation as STORE_EXISTS. */
+static void dkim_exists_err(struct store *s, const char *domain,
+			    const char *selector, const char *state)
+{
+	set_err(s, "domain '%s' already has a DKIM key '%s' or an %s one",
+		domain, selector, state);
+}
+
+static enum store_status dkim_add(struct store *s, const char *domain,
+				  const char *selector, const char *state,
+				  int bits)
+{
+	sqlite3_stmt *st;
+	enum store_status ret;
+	int found;
+
+	if (!valid_dkim_state(s, state))
+		return STORE_CONFLICT;
+	if ((found = domain_exists(s, domain)) <= 0) {
+		if (found == 0)
+			set_err(s, "domain '%s' is not hosted", domain);
+		return found < 0 ? STORE_ERROR : STORE_CONFLICT;
+	}
+	st = prepare(s, "INSERT INTO dkim_key (domain, selector, state, bits) "
+			"VALUES (?1, ?2, ?3, ?4)", domain, selector, state);
+	if (st && sqlite3_bind_int(st, 4, bits) != SQLITE_OK) {
+		sqlite3_finalize(st);
+		return db_err(s, "bind");
+	}
+	ret = run(s, st, NULL);
+	if (ret == STORE_EXISTS)
+		dkim_exists_err(s, domain, selector, state);
+	return ret;
+}
+
+enum store_status store_dkim_add(struct store *s, const char *domain,
+				 const char *selector, const char *state,
+				 int bits)
+{
+	enum store_status st = sp_begin(s);
+
+	if (st != STORE_OK)
+		return st;
+	return sp_end(s, dkim_add(s, domain, selector, state, bits));
+}
+
+enum store_status store_dkim_set_state(struct store *s, const char *domain,
+				       const char *selector,
+				       const char *state)
+{
+	enum store_status st;
+	int changes = 0;
+
+	if (!valid_dkim_state(s, state))
+		return STORE_CONFLICT;
+	st = exec3(s, "UPDATE dkim_key SET state = ?3 "
+		      "WHERE domain = ?1 AND selector = ?2",
+		   domain, selector, state, &changes);
+	if (st == STORE_EXISTS)
+		dkim_exists_err(s, domain, selector, state);
+	if (st == STORE_OK && changes == 0) {
+		set_err(s, "domain '%s' has no DKIM key '%s'", domain,
+			selector);
+		return STORE_NOT_FOUND;
+	}
+	return st;
+}
+
+enum store_status store_dkim_list(struct store *s, const char *domain,
+				  store_dkim_cb cb, void *ctx)
+{
+	sqlite3_stmt *st = prepare(s,
+		"SELECT domain, selector, state, bits, created FROM dkim_key "
+		"WHERE ?1 IS NULL OR domain = ?1 "
+		"ORDER BY domain, CASE state WHEN 'active' THEN 0 "
+		"WHEN 'pending' THEN 1 ELSE 2 END, created DESC, "
+		"selector DESC", domain, NULL, NULL);
+	int rc;
+
+	if (!st)
+		return STORE_ERROR;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_dkim_key k = {
+			.domain = col_text(st, 0),
+			.selector = col_text(st, 1),
+			.state = col_text(st, 2),
+			.bits = sqlite3_column_int(st, 3),
+			.created = col_text(st, 4),
+		};
+		if (cb(&k, ctx)) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	if (rc != SQLITE_DONE)
+		db_err(s, "read DKIM keys");
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? STORE_OK : STORE_ERROR;
+}
+
+enum store_status store_dkim_del_domain(struct store *s, const char *domain)
+{
+	return exec3(s, "DELETE FROM dkim_key WHERE domain = ?1", domain,
+		     NULL, NULL, NULL);
 }

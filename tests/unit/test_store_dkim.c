@@ -1,0 +1,269 @@
+/*
+ * test_store_dkim.c - unit tests for the DKIM part of the directory
+ * store: schema v2 (table dkim_key), the in-place upgrade of a v1
+ * database, and store_dkim_add / set_state / list / del_domain with the
+ * rule of at most one active and one pending key per domain.  Each test
+ * gets a fresh database in a temporary directory.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/store.h"
+
+struct fixture {
+	char dir[64];
+	char path[96];
+	struct store *s;
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof *f);
+
+	assert_non_null(f);
+	strcpy(f->dir, "/tmp/test_store_dkim.XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(f->path, sizeof f->path, "%s/vmail.db", f->dir);
+	f->s = store_open(f->path, true);
+	assert_non_null(f->s);
+	assert_int_equal(store_domain_add(f->s, "example.com"), STORE_OK);
+	assert_int_equal(store_domain_add(f->s, "example.org"), STORE_OK);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	char cmd[128];
+
+	store_close(f->s);
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
+	assert_int_equal(system(cmd), 0);
+	free(f);
+	return 0;
+}
+
+/* The keys listed, as "domain selector state bits;" ... */
+static int describe(const struct store_dkim_key *k, void *ctx)
+{
+	char *buf = ctx;
+	size_t n = strlen(buf);
+
+	snprintf(buf + n, 1024 - n, "%s %s %s %d;", k->domain, k->selector,
+		 k->state, k->bits);
+	assert_non_null(k->created);
+	assert_int_equal(strlen(k->created), 19);
+	return 0;
+}
+
+static const char *listing(struct store *s, const char *domain)
+{
+	static char buf[1024];
+
+	buf[0] = '\0';
+	assert_int_equal(store_dkim_list(s, domain, describe, buf), STORE_OK);
+	return buf;
+}
+
+static void test_schema_has_dkim_key(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_true(store_schema_latest() >= 2);
+	assert_int_equal(store_schema_version(f->s), store_schema_latest());
+	assert_string_equal(listing(f->s, NULL), "");
+}
+
+static void test_add_and_list(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(store_dkim_add(f->s, "example.org", "vm20261121",
+					"active", 2048), STORE_OK);
+	assert_int_equal(store_dkim_add(f->s, "example.com", "vm20261120",
+					"retired", 1024), STORE_OK);
+	assert_int_equal(store_dkim_add(f->s, "example.com", "vm20261121b",
+					"pending", 2048), STORE_OK);
+	assert_int_equal(store_dkim_add(f->s, "example.com", "vm20261121",
+					"active", 2048), STORE_OK);
+	/* By domain; active, pending, retired. */
+	assert_string_equal(listing(f->s, NULL),
+		"example.com vm20261121 active 2048;"
+		"example.com vm20261121b pending 2048;"
+		"example.com vm20261120 retired 1024;"
+		"example.org vm20261121 active 2048;");
+	assert_string_equal(listing(f->s, "example.org"),
+			    "example.org vm20261121 active 2048;");
+	assert_string_equal(listing(f->s, "nope.com"), "");
+}
+
+static void test_add_refusals(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(store_dkim_add(f->s, "nope.com", "s", "active", 2048),
+			 STORE_CONFLICT);
+	assert_int_equal(store_dkim_add(f->s, "example.com", "s", "bogus",
+					2048), STORE_CONFLICT);
+	assert_int_equal(store_dkim_add(f->s, "example.com", "a", "active",
+					2048), STORE_OK);
+	assert_int_equal(store_dkim_add(f->s, "example.com", "a", "pending",
+					2048), STORE_EXISTS);     /* selector */
+	assert_int_equal(store_dkim_add(f->s, "example.com", "b", "active",
+					2048), STORE_EXISTS);     /* 2nd active */
+	assert_int_equal(store_dkim_add(f->s, "example.com", "b", "pending",
+					2048), STORE_OK);
+	assert_int_equal(store_dkim_add(f->s, "example.com", "c", "pending",
+					2048), STORE_EXISTS);     /* 2nd pending */
+	assert_int_equal(store_dkim_add(f->s, "example.com", "c", "retired",
+					2048), STORE_OK);
+	assert_int_equal(store_dkim_add(f->s, "example.com", "d", "retired",
+					2048), STORE_OK);
+	assert_int_equal(store_dkim_add(f->s, "example.org", "a", "active",
+					2048), STORE_OK);         /* other domain */
+}
+
+static void test_set_state_rotation(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(store_dkim_add(f->s, "example.com", "old", "active",
+					2048), STORE_OK);
+	assert_int_equal(store_dkim_add(f->s, "example.com", "new", "pending",
+					2048), STORE_OK);
+	/* The pending key cannot become active while another is. */
+	assert_int_equal(store_dkim_set_state(f->s, "example.com", "new",
+					      "active"), STORE_EXISTS);
+	assert_int_equal(store_dkim_set_state(f->s, "example.com", "old",
+					      "retired"), STORE_OK);
+	assert_int_equal(store_dkim_set_state(f->s, "example.com", "new",
+					      "active"), STORE_OK);
+	assert_string_equal(listing(f->s, "example.com"),
+			    "example.com new active 2048;"
+			    "example.com old retired 2048;");
+	assert_int_equal(store_dkim_set_state(f->s, "example.com", "ghost",
+					      "retired"), STORE_NOT_FOUND);
+	assert_int_equal(store_dkim_set_state(f->s, "example.org", "new",
+					      "retired"), STORE_NOT_FOUND);
+	assert_int_equal(store_dkim_set_state(f->s, "example.com", "new",
+					      "gone"), STORE_CONFLICT);
+}
+
+static void test_rollback_changes_nothing(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(store_begin(f->s), STORE_OK);
+	assert_int_equal(store_dkim_add(f->s, "example.com", "a", "active",
+					2048), STORE_OK);
+	store_rollback(f->s);
+	assert_string_equal(listing(f->s, NULL), "");
+}
+
+static void test_del_domain_and_cascade(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(store_dkim_add(f->s, "example.com", "a", "active",
+					2048), STORE_OK);
+	assert_int_equal(store_dkim_add(f->s, "example.com", "b", "pending",
+					2048), STORE_OK);
+	assert_int_equal(store_dkim_add(f->s, "example.org", "a", "active",
+					2048), STORE_OK);
+	assert_int_equal(store_dkim_del_domain(f->s, "example.com"), STORE_OK);
+	assert_string_equal(listing(f->s, NULL), "example.org a active 2048;");
+	assert_int_equal(store_dkim_del_domain(f->s, "nope.com"), STORE_OK);
+	/* Deleting the domain takes its keys with it (ON DELETE CASCADE). */
+	assert_int_equal(store_domain_del(f->s, "example.org", false), STORE_OK);
+	assert_string_equal(listing(f->s, NULL), "");
+}
+
+/* A database as the first release (schema v1) left it. */
+static const char v1_schema[] =
+	"CREATE TABLE domain (name TEXT PRIMARY KEY, active INTEGER NOT NULL "
+	"DEFAULT 1 CHECK (active IN (0, 1)), created TEXT NOT NULL DEFAULT "
+	"(datetime('now')));"
+	"CREATE TABLE mailbox (address TEXT PRIMARY KEY, local_part TEXT NOT "
+	"NULL, domain TEXT NOT NULL REFERENCES domain(name), password TEXT "
+	"NOT NULL, quota_bytes INTEGER NOT NULL DEFAULT 0 CHECK (quota_bytes "
+	">= 0), active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)), "
+	"created TEXT NOT NULL DEFAULT (datetime('now')), CHECK (address = "
+	"local_part || '@' || domain));"
+	"CREATE INDEX mailbox_domain ON mailbox(domain);"
+	"CREATE TABLE alias (source TEXT NOT NULL, destination TEXT NOT NULL, "
+	"domain TEXT NOT NULL REFERENCES domain(name), created TEXT NOT NULL "
+	"DEFAULT (datetime('now')), PRIMARY KEY (source, destination));"
+	"CREATE INDEX alias_domain ON alias(domain);"
+	"CREATE INDEX alias_destination ON alias(destination);"
+	"INSERT INTO domain (name) VALUES ('old.example');"
+	"INSERT INTO mailbox (address, local_part, domain, password) VALUES "
+	"('bob@old.example', 'bob', 'old.example', 'x');"
+	"INSERT INTO alias (source, destination, domain) VALUES "
+	"('info@old.example', 'bob@old.example', 'old.example');"
+	"PRAGMA user_version = 1;";
+
+static int count(const struct store_domain *d, void *ctx)
+{
+	assert_string_equal(d->name, "old.example");
+	assert_int_equal(d->mailboxes, 1);
+	assert_int_equal(d->aliases, 1);
+	++*(int *)ctx;
+	return 0;
+}
+
+static void test_upgrade_v1_in_place(void **state)
+{
+	struct fixture *f = *state;
+	char path[128];
+	sqlite3 *db;
+	struct store *s;
+	int n = 0;
+
+	snprintf(path, sizeof path, "%s/v1.db", f->dir);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, v1_schema, NULL, NULL, NULL),
+			 SQLITE_OK);
+	sqlite3_close(db);
+
+	s = store_open(path, false);
+	assert_non_null(s);
+	assert_int_equal(store_schema_version(s), 2);
+	assert_int_equal(store_domain_list(s, count, &n), STORE_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(store_dkim_add(s, "old.example", "vm20261121",
+					"active", 2048), STORE_OK);
+	store_close(s);
+	/* Opening again changes nothing. */
+	s = store_open(path, false);
+	assert_non_null(s);
+	assert_int_equal(store_schema_version(s), 2);
+	assert_string_equal(listing(s, NULL),
+			    "old.example vm20261121 active 2048;");
+	store_close(s);
+}
+
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_schema_has_dkim_key),
+		T(test_add_and_list),
+		T(test_add_refusals),
+		T(test_set_state_rotation),
+		T(test_rollback_changes_nothing),
+		T(test_del_domain_and_cascade),
+		T(test_upgrade_v1_in_place),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
