@@ -52,7 +52,8 @@ static const char rotate_usage[] =
 	"record, wait until DNS serves it, then run with --activate.\n"
 	"\n"
 	"  -a, --activate  sign with the pending key from now on; the old\n"
-	"                  key is retired and its file removed\n"
+	"                  key is retired (its file is removed by the next\n"
+	"                  rotation)\n"
 	"  -h, --help      show this help\n";
 
 static const char list_usage[] =
@@ -210,8 +211,9 @@ static int pick_keys(const struct show_opts *o, const struct dkim_keyset *ks,
 			return -1;
 		}
 		if (!strcmp(keys[0]->state, "retired")) {
-			vm_err("the DKIM key '%s' of %s is retired; its key "
-			       "file was removed", o->selector, o->domain);
+			vm_err("the DKIM key '%s' of %s is retired: it signs "
+			       "nothing and its record may be unpublished",
+			       o->selector, o->domain);
 			return -1;
 		}
 		return 1;
@@ -262,6 +264,17 @@ static int dkim_show(int argc, char **argv)
 
 /* ---- rotate --------------------------------------------------------- */
 
+static bool remove_retired_files(const char *domain,
+				 const struct dkim_keyset *ks)
+{
+	bool ok = true;
+
+	for (size_t i = 0; i < ks->n; i++)
+		if (!strcmp(ks->v[i].state, "retired"))
+			ok = dkim_remove_key(domain, ks->v[i].selector) && ok;
+	return ok;
+}
+
 /* Make the pending key inside a transaction; its selector in sel. */
 static int make_pending(struct store *s, const char *domain, char *sel,
 			size_t size)
@@ -278,14 +291,16 @@ static int make_pending(struct store *s, const char *domain, char *sel,
 		       "publish it and run 'vmailctl dkim rotate --activate "
 		       "%s'", domain, pending->selector, domain);
 	ok = !pending && dkim_key_create(s, domain, "pending", sel, size);
-	dkim_keyset_free(&ks);
-	if (!ok)
-		return VM_EXIT_FAIL;
-	if (cmd_commit_or_report(s, STORE_OK) != VM_EXIT_OK) {
+	if (ok && cmd_commit_or_report(s, STORE_OK) != VM_EXIT_OK) {
 		dkim_key_discard(domain, sel);
-		return VM_EXIT_FAIL;
+		ok = false;
 	}
-	return VM_EXIT_OK;
+	/* Retired keys have been out of the signer's map for a whole
+	 * rotation period: now their files go. */
+	if (ok)
+		ok = remove_retired_files(domain, &ks);
+	dkim_keyset_free(&ks);
+	return ok ? VM_EXIT_OK : VM_EXIT_FAIL;
 }
 
 static int rotate_new(struct store *s, const char *domain)
@@ -302,10 +317,8 @@ static int rotate_new(struct store *s, const char *domain)
 	return cmd_flush_stdout();
 }
 
-/* pending -> active, active -> retired, in a transaction; the retired
- * selector ("" if none) goes into old. */
-static int switch_keys(struct store *s, const char *domain, char *old,
-		       size_t size)
+/* pending -> active, active -> retired, in a transaction. */
+static int switch_keys(struct store *s, const char *domain)
 {
 	struct dkim_keyset ks;
 	const struct dkim_key_row *active, *pending;
@@ -321,7 +334,6 @@ static int switch_keys(struct store *s, const char *domain, char *old,
 		dkim_keyset_free(&ks);
 		return VM_EXIT_FAIL;
 	}
-	vm_strlcpy(old, active ? active->selector : "", size);
 	if (active)
 		st = store_dkim_set_state(s, domain, active->selector,
 					  "retired");
@@ -334,17 +346,14 @@ static int switch_keys(struct store *s, const char *domain, char *old,
 
 static int rotate_activate(struct store *s, const char *domain)
 {
-	char old[DKIM_SELECTOR_MAX + 1];
-	int ret = switch_keys(s, domain, old, sizeof old);
+	int ret = switch_keys(s, domain);
 
 	if (ret != VM_EXIT_OK)
 		return ret;
-	/* The map first: the signer stops using the old key before its
-	 * file goes. */
-	if (dkim_sync_map(s) < 0)
-		return VM_EXIT_FAIL;
-	return !old[0] || dkim_remove_key(domain, old) ? VM_EXIT_OK :
-							  VM_EXIT_FAIL;
+	/* The old key's file stays until the next rotation: the signer
+	 * re-reads the map on its own schedule, and mail it signs until
+	 * then must still find the key it names. */
+	return dkim_sync_map(s) < 0 ? VM_EXIT_FAIL : VM_EXIT_OK;
 }
 
 static int dkim_rotate(int argc, char **argv)
