@@ -17,13 +17,14 @@
 #endif
 
 static const struct command commands[] = {
-	{ "setup",  cmd_setup,  "configure Postfix and Dovecot; safe to re-run" },
-	{ "domain", cmd_domain, "add, delete and list hosted domains" },
-	{ "user",   cmd_user,   "manage mailboxes: add, del, list, show, passwd, quota" },
-	{ "alias",  cmd_alias,  "manage aliases and catch-alls" },
-	{ "dkim",   cmd_dkim,   "show, rotate and list DKIM signing keys" },
+	{ "setup",  cmd_setup,  "configure Postfix and Dovecot; safe to re-run", false },
+	{ "domain", cmd_domain, "add, delete and list hosted domains", false },
+	{ "user",   cmd_user,   "manage mailboxes: add, del, list, show, passwd, quota", false },
+	{ "alias",  cmd_alias,  "manage aliases and catch-alls", false },
+	{ "dkim",   cmd_dkim,   "show, rotate and list DKIM signing keys", false },
 	{ "quota-warning", cmd_quota_warning,
-	  "(internal, run by Dovecot) mail a quota warning to a user" },
+	  "mail a quota warning to a user (Dovecot's quota-warning service)",
+	  true },
 };
 
 static void usage(FILE *f)
@@ -31,7 +32,14 @@ static void usage(FILE *f)
 	fprintf(f, "usage: vmailctl [--version] [--help] COMMAND [ARGS]\n\n"
 		   "Commands:\n");
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+		if (!commands[i].internal)
+			fprintf(f, "  %-8s %s\n", commands[i].name,
+				commands[i].summary);
+	fprintf(f, "\nRun by the mail daemons, not by hand:\n");
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		if (commands[i].internal)
+			fprintf(f, "  %s\n      %s\n", commands[i].name,
+				commands[i].summary);
 	fprintf(f, "\nRun 'vmailctl COMMAND --help' for a command's options; "
 		   "see vmailctl(8).\n");
 }

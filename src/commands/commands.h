@@ -11,10 +11,13 @@
 #ifndef VMAIL_COMMANDS_H
 #define VMAIL_COMMANDS_H
 
+#include <stdbool.h>
+
 struct command {
 	const char *name;
 	int (*run)(int argc, char **argv);
 	const char *summary;   /* one line for "vmailctl --help" */
+	bool internal;         /* run by a daemon, not by hand: listed apart */
 };
 
 int cmd_setup(int argc, char **argv);
