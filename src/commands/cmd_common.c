@@ -174,7 +174,7 @@ const char *cmd_shown(const char *arg, char *buf)
 {
 	size_t i;
 
-	for (i = 0; arg[i] && i < 60; i++)
+	for (i = 0; i < 60 && arg[i]; i++)
 		buf[i] = isprint((unsigned char)arg[i]) ? arg[i] : '?';
 	if (arg[i])
 		strcpy(buf + i, "...");

@@ -28,21 +28,6 @@ static const char ALPHABET[] =
 	"ABCDEFGHJKLMNPQRSTUVWXYZ"
 	"23456789";
 
-static bool fail(char *why, size_t whylen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static bool fail(char *why, size_t whylen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why && whylen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(why, whylen, fmt, ap);
-		va_end(ap);
-	}
-	return false;
-}
-
 /* Fill buf with n bytes from the kernel CSPRNG. */
 static bool random_bytes(void *buf, size_t n)
 {
@@ -67,16 +52,16 @@ static bool acceptable(const char *plain, char *why, size_t whylen)
 	size_t n = strnlen(plain, VM_PASSWORD_MAX + 1);
 
 	if (n < VM_PASSWORD_MIN)
-		return fail(why, whylen, "password shorter than %d characters",
+		return vm_why(why, whylen, "password shorter than %d characters",
 			    VM_PASSWORD_MIN);
 	if (n > VM_PASSWORD_MAX)
-		return fail(why, whylen, "password longer than %d characters",
+		return vm_why(why, whylen, "password longer than %d characters",
 			    VM_PASSWORD_MAX);
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)plain[i];
 
 		if (c < 0x20 || c == 0x7f)
-			return fail(why, whylen, "password contains a control "
+			return vm_why(why, whylen, "password contains a control "
 				    "character");
 	}
 	return true;
@@ -112,19 +97,19 @@ bool password_hash(const char *plain, char *out, size_t outlen,
 	if (!acceptable(plain, why, whylen))
 		return false;
 	if (!random_bytes(rnd, sizeof rnd))
-		return fail(why, whylen, "cannot get random bytes: %s",
+		return vm_why(why, whylen, "cannot get random bytes: %s",
 			    strerror(errno));
 	ok = crypt_gensalt_rn("$y$", 0, (const char *)rnd, (int)sizeof rnd,
 			      salt, (int)sizeof salt) != NULL;
 	vm_explicit_bzero(rnd, sizeof rnd);
 	if (!ok)
-		return fail(why, whylen, "cannot make a yescrypt salt: %s",
+		return vm_why(why, whylen, "cannot make a yescrypt salt: %s",
 			    strerror(errno));
 	if (!do_crypt(plain, salt, hash, sizeof hash) ||
 	    strncmp(hash, "$y$", 3) != 0)
-		return fail(why, whylen, "yescrypt hashing failed");
+		return vm_why(why, whylen, "yescrypt hashing failed");
 	if (!vm_snprintf(out, outlen, "%s%s", SCHEME, hash))
-		return fail(why, whylen, "hash does not fit its buffer");
+		return vm_why(why, whylen, "hash does not fit its buffer");
 	return true;
 }
 

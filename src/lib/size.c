@@ -11,23 +11,9 @@
 #include <strings.h>
 
 #include "lib/size.h"
+#include "lib/util.h"
 
 #define SIZE_MAX_VALUE ((uint64_t)INT64_MAX)   /* SQLite stores int64 */
-
-static bool fail(char *why, size_t whylen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static bool fail(char *why, size_t whylen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why && whylen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(why, whylen, fmt, ap);
-		va_end(ap);
-	}
-	return false;
-}
 
 /* Bit shift for a unit letter (K=10 ... T=40), or -1 if not a unit. */
 static int unit_shift(char c)
@@ -58,39 +44,39 @@ bool parse_size(const char *s, uint64_t *out, char *why, size_t whylen)
 	int shift = 0;
 
 	if (*s == '\0')
-		return fail(why, whylen, "empty size");
+		return vm_why(why, whylen, "empty size");
 	if (!strcasecmp(s, "unlimited")) {
 		*out = 0;
 		return true;
 	}
 	if (*s == '-' || *s == '+')
-		return fail(why, whylen, "a size has no sign");
+		return vm_why(why, whylen, "a size has no sign");
 	if (*s == ' ' || *s == '\t')
-		return fail(why, whylen, "white space is not allowed in a size");
+		return vm_why(why, whylen, "white space is not allowed in a size");
 	if (*p < '0' || *p > '9')
-		return fail(why, whylen, "a size must start with a number "
+		return vm_why(why, whylen, "a size must start with a number "
 			    "(like 10M)");
 	for (; *p >= '0' && *p <= '9'; p++) {
 		unsigned digit = (unsigned)(*p - '0');
 
 		if (n > (SIZE_MAX_VALUE - digit) / 10)
-			return fail(why, whylen, "size too large");
+			return vm_why(why, whylen, "size too large");
 		n = n * 10 + digit;
 	}
 	if (*p == '.' || *p == ',')
-		return fail(why, whylen, "decimals are not allowed in a size "
+		return vm_why(why, whylen, "decimals are not allowed in a size "
 			    "(write 1536M, not 1.5G)");
 	if (*p != '\0' && unit_shift(*p) >= 0)
 		shift = unit_shift(*p++);
 	if (!valid_suffix(p, shift > 0)) {
 		if (strpbrk(p, " \t\r\n"))
-			return fail(why, whylen,
+			return vm_why(why, whylen,
 				    "white space is not allowed in a size");
-		return fail(why, whylen, "unknown unit '%.16s' (use K, M, G "
+		return vm_why(why, whylen, "unknown unit '%.16s' (use K, M, G "
 			    "or T)", shift > 0 ? p - 1 : p);
 	}
 	if (shift > 0 && n > (SIZE_MAX_VALUE >> shift))
-		return fail(why, whylen, "size too large");
+		return vm_why(why, whylen, "size too large");
 	*out = n << shift;
 	return true;
 }

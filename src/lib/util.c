@@ -91,6 +91,18 @@ void vm_progress(const char *fmt, ...)
 
 /* ---- strings -------------------------------------------------------- */
 
+bool vm_why(char *why, size_t whylen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (why && whylen > 0) {
+		va_start(ap, fmt);
+		vsnprintf(why, whylen, fmt, ap);
+		va_end(ap);
+	}
+	return false;
+}
+
 bool vm_strlcpy(char *dst, const char *src, size_t size)
 {
 	size_t n = strlen(src);

@@ -34,6 +34,12 @@ void vm_errno(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Progress line for long work ("==> message"); see header comment. */
 void vm_progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* For validators and parsers: write the reason (printf-style) into
+ * why[whylen] when why is not NULL, and return false, so that a check
+ * can end with "return vm_why(why, whylen, "empty size");". */
+bool vm_why(char *why, size_t whylen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 /* Bounded copy; returns false (and truncates) if src did not fit. */
 bool vm_strlcpy(char *dst, const char *src, size_t size);
 /* snprintf that returns false on truncation or encoding error. */

@@ -12,26 +12,12 @@
 #include <string.h>
 
 #include "lib/validate.h"
+#include "lib/util.h"
 
 /* Characters RFC 5322 allows in a dot-atom local part, minus the ones we
  * refuse for safety: quotes, backslash, '/', '%' and '!'.  Letters and
  * digits are checked separately. */
 static const char LOCALPART_SPECIALS[] = "#$&*+=?^_`{|}~.-";
-
-static bool fail(char *why, size_t whylen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static bool fail(char *why, size_t whylen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why && whylen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(why, whylen, fmt, ap);
-		va_end(ap);
-	}
-	return false;
-}
 
 static bool is_lower(char c) { return c >= 'a' && c <= 'z'; }
 static bool is_upper(char c) { return c >= 'A' && c <= 'Z'; }
@@ -43,12 +29,12 @@ static bool bad_char(char *why, size_t whylen, const char *what, char c)
 	unsigned char u = (unsigned char)c;
 
 	if (is_upper(c))
-		return fail(why, whylen, "upper-case letters are not allowed "
+		return vm_why(why, whylen, "upper-case letters are not allowed "
 			    "in a %s", what);
 	if (u > 0x20 && u < 0x7f)
-		return fail(why, whylen, "character '%c' is not allowed in a %s",
+		return vm_why(why, whylen, "character '%c' is not allowed in a %s",
 			    c, what);
-	return fail(why, whylen, "character 0x%02x is not allowed in a %s",
+	return vm_why(why, whylen, "character 0x%02x is not allowed in a %s",
 		    u, what);
 }
 
@@ -56,11 +42,11 @@ static bool bad_char(char *why, size_t whylen, const char *what, char c)
 static bool valid_label(const char *s, size_t n, char *why, size_t whylen)
 {
 	if (n == 0)
-		return fail(why, whylen, "empty label in domain name");
+		return vm_why(why, whylen, "empty label in domain name");
 	if (n > 63)
-		return fail(why, whylen, "label longer than 63 characters");
+		return vm_why(why, whylen, "label longer than 63 characters");
 	if (s[0] == '-' || s[n - 1] == '-')
-		return fail(why, whylen,
+		return vm_why(why, whylen,
 			    "label starts or ends with a hyphen");
 	for (size_t i = 0; i < n; i++)
 		if (!is_lower(s[i]) && !is_digit(s[i]) && s[i] != '-')
@@ -75,9 +61,9 @@ bool valid_domain(const char *s, char *why, size_t whylen)
 	size_t lastlen = 0;
 
 	if (total == 0)
-		return fail(why, whylen, "empty domain name");
+		return vm_why(why, whylen, "empty domain name");
 	if (total > VM_DOMAIN_MAX)
-		return fail(why, whylen, "domain name longer than %d characters",
+		return vm_why(why, whylen, "domain name longer than %d characters",
 			    VM_DOMAIN_MAX);
 	for (;;) {
 		const char *dot = strchr(label, '.');
@@ -93,12 +79,12 @@ bool valid_domain(const char *s, char *why, size_t whylen)
 		label = dot + 1;
 	}
 	if (labels < 2)
-		return fail(why, whylen,
+		return vm_why(why, whylen,
 			    "domain name needs at least two labels (like example.com)");
 	for (size_t i = 0; i < lastlen; i++)
 		if (!is_digit(last[i]))
 			return true;
-	return fail(why, whylen, "top-level domain is all digits");
+	return vm_why(why, whylen, "top-level domain is all digits");
 }
 
 bool valid_localpart(const char *s, char *why, size_t whylen)
@@ -106,19 +92,19 @@ bool valid_localpart(const char *s, char *why, size_t whylen)
 	size_t n = strlen(s);
 
 	if (n == 0)
-		return fail(why, whylen, "empty local part");
+		return vm_why(why, whylen, "empty local part");
 	if (n > VM_LOCALPART_MAX)
-		return fail(why, whylen, "local part longer than %d characters",
+		return vm_why(why, whylen, "local part longer than %d characters",
 			    VM_LOCALPART_MAX);
 	if (s[0] == '.' || s[n - 1] == '.')
-		return fail(why, whylen, "local part starts or ends with a dot");
+		return vm_why(why, whylen, "local part starts or ends with a dot");
 	if (s[0] == '-')
-		return fail(why, whylen, "local part starts with a hyphen");
+		return vm_why(why, whylen, "local part starts with a hyphen");
 	for (size_t i = 0; i < n; i++) {
 		char c = s[i];
 
 		if (c == '.' && s[i + 1] == '.')
-			return fail(why, whylen, "two dots in a row in local part");
+			return vm_why(why, whylen, "two dots in a row in local part");
 		if (is_lower(c) || is_digit(c) ||
 		    (c != '\0' && strchr(LOCALPART_SPECIALS, c)))
 			continue;
@@ -132,7 +118,7 @@ bool valid_mailbox_localpart(const char *s, char *why, size_t whylen)
 	if (!valid_localpart(s, why, whylen))
 		return false;
 	if (strchr(s, '+'))
-		return fail(why, whylen, "'+' is reserved for plus addressing "
+		return vm_why(why, whylen, "'+' is reserved for plus addressing "
 			    "(user+tag@domain) and not allowed in a mailbox name");
 	return true;
 }
@@ -144,18 +130,18 @@ bool valid_address(const char *s, char *why, size_t whylen)
 	const char *at = strrchr(s, '@');
 
 	if (!at)
-		return fail(why, whylen, "not an address (no '@')");
+		return vm_why(why, whylen, "not an address (no '@')");
 	if (!split_address(s, local, sizeof local, domain, sizeof domain)) {
 		if ((size_t)(at - s) > VM_LOCALPART_MAX)
-			return fail(why, whylen, "local part longer than %d "
+			return vm_why(why, whylen, "local part longer than %d "
 				    "characters", VM_LOCALPART_MAX);
-		return fail(why, whylen, "domain name longer than %d characters",
+		return vm_why(why, whylen, "domain name longer than %d characters",
 			    VM_DOMAIN_MAX);
 	}
 	if (!valid_localpart(local, reason, sizeof reason))
-		return fail(why, whylen, "%s", reason);
+		return vm_why(why, whylen, "%s", reason);
 	if (!valid_domain(domain, reason, sizeof reason))
-		return fail(why, whylen, "%s", reason);
+		return vm_why(why, whylen, "%s", reason);
 	return true;
 }
 
