@@ -26,6 +26,8 @@ MAIL_PACKAGES="postfix postfix-sqlite dovecot-core dovecot-imapd"
 MAIL_PACKAGES="$MAIL_PACKAGES dovecot-pop3d dovecot-lmtpd dovecot-sieve"
 MAIL_PACKAGES="$MAIL_PACKAGES dovecot-managesieved dovecot-sqlite sqlite3"
 MAIL_PACKAGES="$MAIL_PACKAGES ca-certificates"
+# The filter: rspamd (a Postfix milter), its state in Redis.
+MAIL_PACKAGES="$MAIL_PACKAGES rspamd redis-server"
 
 usage() {
 	cat <<'EOF'

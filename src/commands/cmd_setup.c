@@ -14,9 +14,11 @@
  *   2. the vmail user and group; /etc/vmail, /var/vmail, /var/lib/vmail
  *   3. the directory database: created or migrated; reader ACLs
  *   4. the TLS key and self-signed certificate, if there are none
- *   5. Postfix and Dovecot configuration from the templates, checked
- *      with "postfix check" / "doveconf -n" before they are installed
- *   6. services: started if stopped, reloaded if their files changed
+ *   5. Postfix, Dovecot, rspamd and Redis configuration from the
+ *      templates, checked with "postfix check" / "doveconf -n" /
+ *      "rspamadm configtest" before they are installed
+ *   6. services: Redis, rspamd, Postfix, Dovecot; started if stopped,
+ *      reloaded if their files changed
  *   7. the first domain, the admin mailbox, postmaster@ and abuse@
  *   8. DKIM: an active key for every domain, key permissions, the
  *      selectors map the signer reads
@@ -274,11 +276,17 @@ static bool converge_service(const char *name, bool changed, int *started)
 	return service_reload(name) >= 0;
 }
 
-/* Step 6.  Postfix first: it creates /var/spool/postfix/private, where
- * Dovecot puts its LMTP and auth sockets. */
+/* Step 6.  Redis before rspamd (its state), rspamd before Postfix (the
+ * milter: without it Postfix answers 4xx), Postfix before Dovecot: it
+ * creates /var/spool/postfix/private, where Dovecot puts its LMTP and
+ * auth sockets. */
 static bool setup_services(struct setup *st)
 {
-	return converge_service("postfix", st->postfix_changed,
+	return converge_service("redis-server", st->redis_changed,
+				&st->redis_started) &&
+	       converge_service("rspamd", st->rspamd_changed,
+				&st->rspamd_started) &&
+	       converge_service("postfix", st->postfix_changed,
 				&st->postfix_started) &&
 	       converge_service("dovecot", st->dovecot_changed,
 				&st->dovecot_started);
@@ -298,8 +306,10 @@ static int run_steps(struct setup *st)
 	if (!setup_dovecot_family(st->dovecot_family,
 				  sizeof st->dovecot_family))
 		return VM_EXIT_FAIL;
-	vm_progress("Rendering the Postfix and Dovecot %s configuration",
-		    st->dovecot_family);
+	if (!setup_filter_system(st))
+		return VM_EXIT_FAIL;
+	vm_progress("Rendering the Postfix, Dovecot %s, rspamd and Redis "
+		    "configuration", st->dovecot_family);
 	if (!setup_render_all(st))
 		return VM_EXIT_FAIL;
 	if (!setup_services(st))

@@ -35,12 +35,19 @@
 #define DEFAULT_TLS_CERT "/etc/vmail/tls/cert.pem"
 #define DEFAULT_TLS_KEY "/etc/vmail/tls/key.pem"
 #define DEFAULT_MAIL_ROOT "/var/vmail"
+/* rspamd's own defaults, in hundredths. */
+#define DEFAULT_SPAM_REJECT 1500
+#define DEFAULT_SPAM_ADD_HEADER 600
+#define DEFAULT_SPAM_GREYLIST 400
+#define MAX_SPAM_SCORE 100000
 
 enum kind {
 	K_DOMAIN,   /* a domain name; empty = not set yet */
 	K_ADDRESS,  /* a mail address; empty = not set yet */
 	K_SIZE,     /* a byte size (parse_size) */
 	K_PATH,     /* an absolute path */
+	K_SCORE,    /* a spam score, 0 < n <= 1000, two decimals at most */
+	K_BOOL,     /* yes or no */
 };
 
 struct setting {
@@ -86,6 +93,22 @@ static const struct setting settings[] = {
 	{ "paths", "mail", K_PATH, offsetof(struct vm_config, mail_root),
 	  sizeof ((struct vm_config *)0)->mail_root,
 	  "Where mail is kept: one Maildir per mailbox, in DOMAIN/USER/." },
+	{ "spam", "reject", K_SCORE, offsetof(struct vm_config, spam_reject), 0,
+	  "rspamd scores every incoming message; the higher, the more likely\n"
+	  "spam.  At or above this score the message is refused at the end\n"
+	  "of DATA (554 5.7.1) and never stored.  See docs/filtering.md." },
+	{ "spam", "add_header", K_SCORE,
+	  offsetof(struct vm_config, spam_add_header), 0,
+	  "At or above this score the message gets \"X-Spam: Yes\" and is\n"
+	  "filed into the Junk folder." },
+	{ "spam", "greylist", K_SCORE,
+	  offsetof(struct vm_config, spam_greylist), 0,
+	  "At or above this score a sender not seen before is told to try\n"
+	  "again later (4xx); real mail servers do, most spam robots do not.\n"
+	  "Logged-in users and this machine are never greylisted." },
+	{ "spam", "greylisting", K_BOOL,
+	  offsetof(struct vm_config, greylisting), 0,
+	  "\"no\" turns greylisting off." },
 };
 
 static const char FILE_HEADER[] =
@@ -105,6 +128,10 @@ void config_defaults(struct vm_config *cfg)
 	vm_strlcpy(cfg->tls_key, DEFAULT_TLS_KEY, sizeof cfg->tls_key);
 	vm_strlcpy(cfg->database, VMAIL_DB_PATH, sizeof cfg->database);
 	vm_strlcpy(cfg->mail_root, DEFAULT_MAIL_ROOT, sizeof cfg->mail_root);
+	cfg->spam_reject = DEFAULT_SPAM_REJECT;
+	cfg->spam_add_header = DEFAULT_SPAM_ADD_HEADER;
+	cfg->spam_greylist = DEFAULT_SPAM_GREYLIST;
+	cfg->greylisting = true;
 }
 
 /* ---- parsing -------------------------------------------------------- */
@@ -191,6 +218,71 @@ static bool valid_path(const char *v, char *why, size_t whylen)
 	return true;
 }
 
+/* "15", "6.5", "6.25" -> 1500, 650, 625.  Nothing else: no sign, no
+ * exponent, no third decimal, no white space. */
+static bool parse_score(const char *v, int32_t *out, char *why,
+			size_t whylen)
+{
+	int32_t n = 0, frac = 0, scale = 100;
+	const char *c = v;
+
+	if (!(*c >= '0' && *c <= '9'))
+		goto bad;
+	for (; *c >= '0' && *c <= '9'; c++) {
+		n = n * 10 + (*c - '0');
+		if (n > MAX_SPAM_SCORE / 100)
+			goto range;
+	}
+	if (*c == '.') {
+		c++;
+		if (!(*c >= '0' && *c <= '9'))
+			goto bad;
+		for (; *c >= '0' && *c <= '9'; c++) {
+			if (scale == 1)
+				goto bad;
+			scale /= 10;
+			frac += (*c - '0') * scale;
+		}
+	}
+	if (*c)
+		goto bad;
+	n = n * 100 + frac;
+	if (n == 0 || n > MAX_SPAM_SCORE)
+		goto range;
+	*out = n;
+	return true;
+bad:
+	vm_snprintf(why, whylen, "not a score (a number like 6 or 6.5, with "
+		    "at most two decimals)");
+	return false;
+range:
+	vm_snprintf(why, whylen, "a score must be greater than 0 and at "
+		    "most 1000");
+	return false;
+}
+
+static bool parse_bool(const char *v, bool *out, char *why, size_t whylen)
+{
+	if (!strcmp(v, "yes") || !strcmp(v, "no")) {
+		*out = !strcmp(v, "yes");
+		return true;
+	}
+	vm_snprintf(why, whylen, "must be yes or no");
+	return false;
+}
+
+void config_format_score(int32_t score, char *buf, size_t len)
+{
+	int32_t whole = score / 100, frac = score % 100;
+
+	if (frac == 0)
+		snprintf(buf, len, "%" PRId32, whole);
+	else if (frac % 10 == 0)
+		snprintf(buf, len, "%" PRId32 ".%" PRId32, whole, frac / 10);
+	else
+		snprintf(buf, len, "%" PRId32 ".%02" PRId32, whole, frac);
+}
+
 /* Check value for setting s and store it in the config. */
 static bool store_value(struct parse *p, const struct setting *s,
 			const char *value)
@@ -201,7 +293,7 @@ static bool store_value(struct parse *p, const struct setting *s,
 
 	if (strlen(value) > VM_CONF_VALUE_MAX ||
 	    !vm_strlcpy(buf, value, sizeof buf) ||
-	    (s->kind != K_SIZE && strlen(buf) >= s->size)) {
+	    (s->size && strlen(buf) >= s->size)) {
 		parse_error(p, "%s: value longer than %d characters", s->key,
 			    VM_CONF_VALUE_MAX);
 		return false;
@@ -226,12 +318,28 @@ static bool store_value(struct parse *p, const struct setting *s,
 			memcpy(field, &n, sizeof n);
 		break;
 	}
+	case K_SCORE: {
+		int32_t n;
+
+		ok = parse_score(buf, &n, why, sizeof why);
+		if (ok)
+			memcpy(field, &n, sizeof n);
+		break;
+	}
+	case K_BOOL: {
+		bool b;
+
+		ok = parse_bool(buf, &b, why, sizeof why);
+		if (ok)
+			memcpy(field, &b, sizeof b);
+		break;
+	}
 	}
 	if (!ok) {
 		parse_error(p, "%s: %s", s->key, why);
 		return false;
 	}
-	if (s->kind != K_SIZE)
+	if (s->size)
 		memcpy(field, buf, strlen(buf) + 1);
 	return true;
 }
@@ -268,6 +376,30 @@ static int handler(void *user, const char *section, const char *key,
 	return store_value(p, s, value) ? 1 : 0;
 }
 
+/* The thresholds must rise: greylist < add_header < reject.  Returns 0,
+ * or the line of the [spam] key that breaks the order (the last line
+ * of the file when the defaults clash with what was set). */
+static int check_spam_order(const struct parse *p, char *reason,
+			    size_t reasonlen)
+{
+	const struct vm_config *c = p->cfg;
+	char a[16], b[16], r[16];
+	int line = 0;
+
+	if (c->spam_greylist < c->spam_add_header &&
+	    c->spam_add_header < c->spam_reject)
+		return 0;
+	for (size_t i = 0; i < NSETTINGS; i++)
+		if (settings[i].kind == K_SCORE && p->seen[i] > line)
+			line = p->seen[i];
+	config_format_score(c->spam_greylist, a, sizeof a);
+	config_format_score(c->spam_add_header, b, sizeof b);
+	config_format_score(c->spam_reject, r, sizeof r);
+	vm_snprintf(reason, reasonlen, "[spam] scores must rise: greylist (%s) "
+		    "< add_header (%s) < reject (%s)", a, b, r);
+	return line ? line : (p->line ? p->line : 1);
+}
+
 /* Parse text into cfg (over the defaults). Returns 0 if fine, else the
  * line of the first error, with the reason in reason. */
 static int parse_text(const char *text, struct vm_config *cfg,
@@ -291,7 +423,7 @@ static int parse_text(const char *text, struct vm_config *cfg,
 			    "\"[section]\" or \"key = value\")");
 		return rc;
 	}
-	return 0;
+	return check_spam_order(&p, reason, reasonlen);
 }
 
 bool config_parse(const char *text, struct vm_config *cfg,
@@ -395,6 +527,17 @@ char *config_format(const struct vm_config *cfg)
 			memcpy(&n, field, sizeof n);
 			format_size(n, value, sizeof value);
 			field = value;
+		} else if (s->kind == K_SCORE) {
+			int32_t n;
+
+			memcpy(&n, field, sizeof n);
+			config_format_score(n, value, sizeof value);
+			field = value;
+		} else if (s->kind == K_BOOL) {
+			bool b;
+
+			memcpy(&b, field, sizeof b);
+			field = b ? "yes" : "no";
 		}
 		if (strlen(field) > VM_CONF_VALUE_MAX)
 			too_long = true;

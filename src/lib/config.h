@@ -19,12 +19,20 @@
  *   database = /var/lib/vmail/vmail.db
  *   mail = /var/vmail
  *
+ *   [spam]                          ; rspamd's actions, by score
+ *   reject = 15                     ; 5.7.1 at the end of DATA
+ *   add_header = 6                  ; "X-Spam: Yes", filed into Junk
+ *   greylist = 4                    ; 4xx "try again later"
+ *   greylisting = yes               ; no = never greylist
+ *
  * Unknown sections or keys are an error (typos must not be silently
  * ignored).  Missing keys take the defaults shown above, except that
  * hostname, domain and admin default to "" (not set yet; setup requires
  * the first two and uses admin@DOMAIN for an empty admin).  Host and
  * address values are lower-cased; sizes as in size.h; paths must be
- * absolute, without white space.
+ * absolute, without white space.  Scores are decimal numbers with at
+ * most two decimals, 0 < score <= 1000, and must rise strictly from
+ * greylist to add_header to reject; booleans are "yes" or "no".
  */
 #ifndef VMAIL_CONFIG_H
 #define VMAIL_CONFIG_H
@@ -50,7 +58,16 @@ struct vm_config {
 	char tls_key[4096];
 	char database[4096];
 	char mail_root[4096];
+	/* Spam scores in hundredths (6.5 -> 650), so they round-trip. */
+	int32_t spam_reject;
+	int32_t spam_add_header;
+	int32_t spam_greylist;
+	bool greylisting;
 };
+
+/* A spam score (hundredths) as the shortest decimal that parses back to
+ * it: 1500 -> "15", 650 -> "6.5", 625 -> "6.25".  buf >= 16 bytes. */
+void config_format_score(int32_t score, char *buf, size_t len);
 
 /* Fill cfg with the defaults. */
 void config_defaults(struct vm_config *cfg);

@@ -8,11 +8,17 @@
  *   - direct control otherwise (containers, test roots without an init):
  *     Postfix's own "postfix start|reload|stop|status", and Dovecot's
  *     "dovecot" (which daemonises), "doveadm reload|stop", with the
- *     master's pid file telling whether it runs.
+ *     master's pid file telling whether it runs;
+ *     rspamd and redis-server are started as their users (setpriv, with
+ *     their supplementary groups, as systemd's User= does).  rspamd
+ *     daemonises by itself and reloads on SIGHUP; redis-server reads
+ *     /etc/redis/vmail.conf, which makes it daemonise there; Redis cannot reload, so "reload" restarts it.  Both
+ *     stop on SIGTERM; their pid files tell whether they run.
  * Output of the control programs is discarded; on failure the caller
  * gets -1 and a message pointing at the logs.
  */
 #include <errno.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +30,10 @@
 #include "lib/util.h"
 
 #define DOVECOT_PIDFILE "/run/dovecot/master.pid"
+#define RSPAMD_PIDFILE "/run/rspamd/rspamd.pid"
+#define REDIS_PIDFILE "/run/redis/redis-server.pid"
+#define REDIS_CONF "/etc/redis/vmail.conf"
+#define WAIT_STEPS 200            /* of 50 ms: 10 s */
 
 bool service_have_systemd(void)
 {
@@ -34,6 +44,8 @@ bool service_have_systemd(void)
 
 static bool is_postfix(const char *name) { return !strcmp(name, "postfix"); }
 static bool is_dovecot(const char *name) { return !strcmp(name, "dovecot"); }
+static bool is_rspamd(const char *name) { return !strcmp(name, "rspamd"); }
+static bool is_redis(const char *name) { return !strcmp(name, "redis-server"); }
 
 static int run_systemctl(const char *verb, const char *name)
 {
@@ -46,19 +58,91 @@ static int run_systemctl(const char *verb, const char *name)
 	return vm_run_quiet(argv);
 }
 
-/* True if the pid file names a live process. */
-static bool pidfile_alive(const char *path)
+/* The live process the pid file names, or 0. */
+static pid_t pidfile_pid(const char *path)
 {
 	char *text = vm_read_file(path, NULL);
 	if (!text)
-		return false;
+		return 0;
 	char *end;
 	long pid = strtol(text, &end, 10);
 	bool malformed = pid <= 1 || (*end != '\n' && *end != '\0');
 	free(text);
 	if (malformed)
-		return false;
-	return kill((pid_t)pid, 0) == 0 || errno == EPERM;
+		return 0;
+	return kill((pid_t)pid, 0) == 0 || errno == EPERM ? (pid_t)pid : 0;
+}
+
+static bool pidfile_alive(const char *path)
+{
+	return pidfile_pid(path) != 0;
+}
+
+/* Wait until the pid file names a live process (want) or none (!want). */
+static bool wait_pidfile(const char *path, bool want)
+{
+	for (int i = 0; i < WAIT_STEPS; i++) {
+		if (pidfile_alive(path) == want)
+			return true;
+		usleep(50 * 1000);
+	}
+	return false;
+}
+
+/* The run-time directory a daemon writes its pid file (and socket) to:
+ * /run is a tmpfs, and without systemd nobody else makes it. */
+static int run_dir(const char *dir, const char *user, mode_t mode)
+{
+	struct passwd *pw = getpwnam(user);
+
+	if (!pw) {
+		vm_err("the user '%s' does not exist", user);
+		return -1;
+	}
+	return vm_ensure_dir(dir, mode, pw->pw_uid, pw->pw_gid) < 0 ? -1 : 0;
+}
+
+static int start_rspamd(void)
+{
+	const char *argv[] = { "setpriv", "--reuid=_rspamd", "--regid=_rspamd",
+			       "--init-groups", "rspamd", "-c",
+			       "/etc/rspamd/rspamd.conf", NULL };
+
+	if (run_dir("/run/rspamd", "_rspamd", 0755) < 0 ||
+	    vm_run_quiet(argv) != 0)
+		return -1;
+	return wait_pidfile(RSPAMD_PIDFILE, true) ? 0 : -1;
+}
+
+static int start_redis(void)
+{
+	const char *argv[] = { "setpriv", "--reuid=redis", "--regid=redis",
+			       "--init-groups", "redis-server", REDIS_CONF,
+			       NULL };
+
+	if (run_dir("/run/redis", "redis", 02755) < 0 ||
+	    vm_run_quiet(argv) != 0)
+		return -1;
+	return wait_pidfile(REDIS_PIDFILE, true) ? 0 : -1;
+}
+
+/* Signal the process of a pid file; for SIGTERM wait until it is gone. */
+static int signal_pidfile(const char *path, int sig)
+{
+	pid_t pid = pidfile_pid(path);
+
+	if (pid == 0)
+		return 0;
+	if (kill(pid, sig) < 0)
+		return -1;
+	if (sig != SIGTERM)
+		return 0;
+	for (int i = 0; i < WAIT_STEPS; i++) {
+		if (kill(pid, 0) < 0 && errno == ESRCH)
+			return 0;
+		usleep(50 * 1000);
+	}
+	return -1;
 }
 
 bool service_running(const char *name)
@@ -71,6 +155,10 @@ bool service_running(const char *name)
 	}
 	if (is_dovecot(name))
 		return pidfile_alive(DOVECOT_PIDFILE);
+	if (is_rspamd(name))
+		return pidfile_alive(RSPAMD_PIDFILE);
+	if (is_redis(name))
+		return pidfile_alive(REDIS_PIDFILE);
 	return false;
 }
 
@@ -88,12 +176,29 @@ static int direct(const char *name, const char *action)
 		const char *argv[] = { "doveadm", action, NULL };
 		return vm_run_quiet(argv);
 	}
+	if (is_rspamd(name)) {
+		if (!strcmp(action, "start"))
+			return start_rspamd();
+		return signal_pidfile(RSPAMD_PIDFILE,
+				      !strcmp(action, "reload") ? SIGHUP
+								: SIGTERM);
+	}
+	if (is_redis(name)) {
+		if (signal_pidfile(REDIS_PIDFILE, SIGTERM) < 0)
+			return -1;
+		return !strcmp(action, "stop") ? 0 : start_redis();
+	}
 	vm_err("unknown service '%s'", name);
 	return -1;
 }
 
 static const char *log_hint(const char *name)
 {
+	if (is_rspamd(name))
+		return "/var/log/rspamd/rspamd.log";
+	if (is_redis(name))
+		return service_have_systemd() ? "journalctl -u redis-server" :
+						"/var/log/redis/redis-server.log";
 	if (service_have_systemd())
 		return is_postfix(name) ? "journalctl -u postfix@-" :
 					  "journalctl -u dovecot";
@@ -103,6 +208,10 @@ static const char *log_hint(const char *name)
 /* Run one control action and report failure uniformly. */
 static int control(const char *name, const char *action)
 {
+	/* Redis has no reload: a new configuration needs a restart. */
+	if (is_redis(name) && !strcmp(action, "reload") &&
+	    service_have_systemd())
+		action = "restart";
 	int rc = service_have_systemd() ? run_systemctl(action, name)
 					: direct(name, action);
 	if (rc != 0) {

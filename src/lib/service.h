@@ -5,7 +5,9 @@
  * Otherwise (containers, test roots) it drives the daemons directly:
  * "postfix start|reload|stop|status", "dovecot", "doveadm reload|stop".
  * Names are the systemd unit names without ".service": "postfix",
- * "dovecot".
+ * "dovecot", "rspamd", "redis-server" (without systemd: rspamd and
+ * redis-server are started as daemons under their own users; see
+ * service.c).
  */
 #ifndef VMAIL_SERVICE_H
 #define VMAIL_SERVICE_H

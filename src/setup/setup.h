@@ -6,7 +6,9 @@
  *   setup_dovecot.c    which Dovecot template family (2.3 or 2.4) to use
  *   setup_render.c     render the templates, validate, install
  *   setup_local.c      the administrator's overrides in /etc/vmail/local
- *   setup_check.c      "postfix check" and "doveconf -n" on a candidate
+ *   setup_check.c      "postfix check", "doveconf -n", "sievec" and
+ *                      "rspamadm configtest" on a candidate
+ *   setup_filter.c     rspamd and Redis: users, groups, systemd drop-in
  *   setup_directory.c  first domain, admin mailbox, postmaster@/abuse@
  *   setup_dkim.c       an active DKIM key for every domain, key
  *                      permissions, the selectors map
@@ -45,12 +47,16 @@ struct setup {
 	/* Results, for the service step and the summary. */
 	bool postfix_changed;          /* a Postfix file was rewritten */
 	bool dovecot_changed;          /* a Dovecot file was rewritten */
+	bool rspamd_changed;           /* an rspamd file was rewritten */
+	bool redis_changed;            /* Redis' file (or unit) rewritten */
 	bool directory_changed;        /* domain/mailbox/alias added */
 	bool dkim_changed;             /* a DKIM key, the map or a mode */
 	bool admin_created;
 	char admin_password[VM_PASSWORD_MAX + 1]; /* generated; shown once */
 	int postfix_started;           /* service_start() results */
 	int dovecot_started;
+	int rspamd_started;
+	int redis_started;
 };
 
 /* setup_system.c: the settings directory and its local/ and tls/
@@ -98,6 +104,21 @@ char *postfix_main_merge(const char *rendered, const char *overrides,
  * output is printed and false returned. */
 bool setup_check_postfix(const char *config_dir);
 bool setup_check_dovecot(const char *config_file);
+/* sievec on a candidate global Sieve script (compiled in place). */
+bool setup_check_sieve(const char *script);
+/* "rspamadm configtest" of the packaged rspamd.conf with local.d taken
+ * from DIR/local.d (files of live_local_dir that setup does not manage
+ * are linked in, and override.d is the live one). */
+bool setup_check_rspamd(const char *dir, const char *live_local_dir);
+
+/* setup_filter.c: what rspamd and Redis need besides their files. */
+/* Compile an installed global Sieve script (sievec), so that Dovecot,
+ * running as vmail, need not write the binary. */
+bool setup_compile_sieve(const char *script);
+/* _rspamd in the group redis (for the socket); with systemd, the drop-in
+ * that starts redis-server with /etc/redis/vmail.conf.  Sets
+ * redis_changed / rspamd_changed when something had to change. */
+bool setup_filter_system(struct setup *st);
 
 /* setup_directory.c: the first domain, the admin mailbox and the
  * postmaster@ and abuse@ aliases (each only if absent). */

@@ -6,16 +6,21 @@
  *   postfix -c DIR check            (warnings include postconf's, e.g.
  *                                    "unused parameter")
  *   doveconf -c DIR/dovecot.conf -n
+ *   sievec DIR/sieve/SCRIPT.sieve
+ *   rspamadm --var=LOCAL_CONFDIR=DIR/rspamd configtest
  * there.  Both must exit 0 and print no warning on stderr (stdout is
  * not looked at: Debian's "postfix check" reports there how it copies
  * /etc/hosts and friends into the queue directory); otherwise the
  * tool's own words are shown and the live configuration stays as it
  * was.  Their diagnostics go to stderr, which vm_run_stderr() collects.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "setup/setup.h"
 #include "lib/util.h"
@@ -83,6 +88,90 @@ bool setup_check_dovecot(const char *config_file)
 		drop_lines(out, "was last started using");
 	snprintf(shown, sizeof shown, "doveconf -c %s -n", config_file);
 	ok = verdict("Dovecot", shown, rc, out);
+	free(out);
+	return ok;
+}
+
+bool setup_check_sieve(const char *script)
+{
+	const char *argv[] = { "sievec", script, NULL };
+	char shown[PATH_MAX + 32];
+	char *out;
+	int rc = vm_run_stderr(argv, &out);
+	bool ok;
+
+	snprintf(shown, sizeof shown, "sievec %s", script);
+	ok = verdict("Sieve", shown, rc, out);
+	free(out);
+	return ok;
+}
+
+/* Link name in dir to target (both in the scratch tree). */
+static bool link_live(const char *dir, const char *name, const char *target)
+{
+	char path[PATH_MAX];
+
+	if (!vm_snprintf(path, sizeof path, "%s/%s", dir, name)) {
+		vm_err("%s: path too long", dir);
+		return false;
+	}
+	if (symlink(target, path) < 0 && errno != EEXIST) {
+		vm_errno("cannot link %s to %s", path, target);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * The scratch tree DIR has local.d/ with the rendered files.  The
+ * administrator's own files in the live local.d/ (those setup does not
+ * write) and the live override.d/ are linked in, so that the check sees
+ * the configuration rspamd will load.
+ */
+static bool complete_rspamd_tree(const char *dir, const char *live_local_dir)
+{
+	char local[PATH_MAX], live[PATH_MAX], mine[PATH_MAX];
+	struct dirent *de;
+	bool ok = true;
+	DIR *d;
+
+	if (!vm_snprintf(local, sizeof local, "%s/local.d", dir) ||
+	    !link_live(dir, "override.d", "/etc/rspamd/override.d"))
+		return false;
+	if (!(d = opendir(live_local_dir)))
+		return errno == ENOENT;
+	while (ok && (de = readdir(d))) {
+		struct stat sb;
+
+		if (de->d_name[0] == '.')
+			continue;
+		ok = vm_snprintf(mine, sizeof mine, "%s/%s", local, de->d_name) &&
+		     vm_snprintf(live, sizeof live, "%s/%s", live_local_dir,
+				 de->d_name);
+		if (ok && lstat(mine, &sb) < 0)
+			ok = link_live(local, de->d_name, live);
+	}
+	closedir(d);
+	return ok;
+}
+
+bool setup_check_rspamd(const char *dir, const char *live_local_dir)
+{
+	char var[PATH_MAX + 32], shown[PATH_MAX + 64];
+	const char *argv[] = { "rspamadm", var, "configtest", NULL };
+	char *out;
+	int rc;
+	bool ok;
+
+	if (!vm_snprintf(var, sizeof var, "--var=LOCAL_CONFDIR=%s", dir) ||
+	    !complete_rspamd_tree(dir, live_local_dir))
+		return false;
+	/* Its exit status is the verdict: rspamadm also remarks on stderr
+	 * about things that are not configuration errors (such as name
+	 * servers it cannot reach for the public fuzzy hashes). */
+	rc = vm_run_stderr(argv, &out);
+	snprintf(shown, sizeof shown, "rspamadm %s configtest", var);
+	ok = verdict("rspamd", shown, rc, rc == 0 ? "" : out);
 	free(out);
 	return ok;
 }

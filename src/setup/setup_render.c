@@ -7,6 +7,10 @@
  *   templates/postfix/sqlite-*.cf      -> /etc/postfix/vmail/       0640 root:postfix
  *   templates/dovecot/FAMILY/dovecot.conf -> /etc/dovecot/dovecot.conf 0644
  *   templates/dovecot/FAMILY/OTHER     -> /etc/dovecot/OTHER        0640 root:dovecot
+ *   templates/dovecot/sieve/NAME.sieve -> /etc/dovecot/sieve/       0644 (global
+ *                                         Sieve scripts, compiled with sievec)
+ *   templates/rspamd/NAME              -> /etc/rspamd/local.d/NAME  0644
+ *   templates/redis/vmail.conf         -> /etc/redis/vmail.conf     0640 root:redis
  *
  * FAMILY is "2.3" or "2.4" (setup_dovecot.c); every file of the family
  * directory is rendered, so each family brings what it needs.  The
@@ -16,9 +20,9 @@
  *
  * The order matters for safety: everything is rendered and merged with
  * the local overrides in memory, written to a scratch directory and
- * checked there with "postfix check" and "doveconf -n" (setup_check.c);
- * only if both are clean are the live files replaced, each only when
- * its content, mode or owner differ.
+ * checked there with "postfix check", "doveconf -n", "sievec" and
+ * "rspamadm configtest" (setup_check.c); only if all are clean are the
+ * live files replaced, each only when its content, mode or owner differ.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -38,7 +42,16 @@
 
 #define MAX_TARGETS 32
 
-enum owner { OWNER_POSTFIX, OWNER_DOVECOT };
+enum owner { OWNER_POSTFIX, OWNER_DOVECOT, OWNER_SIEVE, OWNER_RSPAMD,
+	     OWNER_REDIS };
+
+#define SIEVE_DIR SETUP_DOVECOT_DIR "/sieve"
+#define RSPAMD_LOCAL_DIR "/etc/rspamd/local.d"
+#define REDIS_DIR "/etc/redis"
+#define REDIS_SOCKET "/run/redis/redis-server.sock"
+#define RSPAMD_MILTER "127.0.0.1:11332"
+#define DKIM_DIR "/etc/vmail/dkim"
+
 
 /* One configuration file: where its template is, where it goes. */
 struct target {
@@ -59,6 +72,19 @@ struct plan {
 	size_t n;
 	char scratch[PATH_MAX];    /* mkdtemp'd directory, "" if none */
 };
+
+/* Where each owner's files go in the scratch directory. */
+static const char *scratch_sub(const struct target *t)
+{
+	switch (t->owner) {
+	case OWNER_POSTFIX: return t->gid ? "postfix/vmail" : "postfix";
+	case OWNER_DOVECOT: return "dovecot";
+	case OWNER_SIEVE: return "sieve";
+	case OWNER_RSPAMD: return "rspamd/local.d";
+	case OWNER_REDIS: return "redis";
+	}
+	return "other";
+}
 
 /* Postfix's files; the map files are read by proxymap as user postfix. */
 static const struct {
@@ -99,7 +125,21 @@ static struct tvars *make_vars(const struct setup *st, const char *map_dir)
 	     tvars_set(v, "vmailctl", st->vmailctl) &&
 	     tvars_set(v, "dovecot_version", st->dovecot_family) &&
 	     tvars_set(v, "log_to_files", service_have_systemd() ? "" : "yes") &&
-	     tvars_set(v, "local_dir", st->local_dir);
+	     tvars_set(v, "local_dir", st->local_dir) &&
+	     tvars_set(v, "redis_socket", REDIS_SOCKET) &&
+	     tvars_set(v, "rspamd_milter", RSPAMD_MILTER) &&
+	     tvars_set(v, "dkim_dir", DKIM_DIR) &&
+	     tvars_set(v, "greylisting", c->greylisting ? "yes" : "");
+	for (int i = 0; ok && i < 3; i++) {
+		static const char *const names[] = {
+			"spam_reject", "spam_add_header", "spam_greylist" };
+		const int32_t scores[] = { c->spam_reject, c->spam_add_header,
+					   c->spam_greylist };
+		char buf[16];
+
+		config_format_score(scores[i], buf, sizeof buf);
+		ok = tvars_set(v, names[i], buf);
+	}
 	if (!ok) {
 		tvars_free(v);
 		return NULL;
@@ -218,6 +258,47 @@ static bool plan_dovecot(struct plan *p, const char *templates,
 	return ok;
 }
 
+/* Every file of templates/SUB into live_dir (mode 0644 or 0640 with
+ * group), in name order. */
+static bool plan_dir(struct plan *p, const char *templates, const char *sub,
+		     const char *live_dir, enum owner owner, mode_t mode,
+		     const char *group)
+{
+	char dir[PATH_MAX];
+	gid_t gid = 0;
+	struct dirent *de;
+	size_t first = p->n;
+	bool ok = true;
+	DIR *d;
+
+	if ((group && !group_id(group, &gid)) ||
+	    !vm_snprintf(dir, sizeof dir, "%s/%s", templates, sub))
+		return false;
+	if (!(d = opendir(dir))) {
+		vm_errno("cannot read the templates in %s", dir);
+		return false;
+	}
+	while (ok && (de = readdir(d))) {
+		if (!is_template_name(de->d_name) || de->d_type == DT_DIR)
+			continue;
+		ok = add_target(p, dir, de->d_name, live_dir, owner, mode,
+				gid) != NULL;
+	}
+	closedir(d);
+	qsort(p->t + first, p->n - first, sizeof p->t[0], by_name);
+	return ok;
+}
+
+static bool plan_filter(struct plan *p, const char *templates)
+{
+	return plan_dir(p, templates, "dovecot/sieve", SIEVE_DIR, OWNER_SIEVE,
+			0644, NULL) &&
+	       plan_dir(p, templates, "rspamd", RSPAMD_LOCAL_DIR, OWNER_RSPAMD,
+			0644, NULL) &&
+	       plan_dir(p, templates, "redis", REDIS_DIR, OWNER_REDIS, 0640,
+			"redis");
+}
+
 /* ---- rendering ----------------------------------------------------------- */
 
 static char *render_one(const char *tmpl, const struct tvars *v)
@@ -305,20 +386,20 @@ static bool make_scratch(struct plan *p, char *map_dir, size_t size)
 	}
 	vm_strlcpy(p->scratch, tmpl, sizeof p->scratch);
 	if (!vm_snprintf(map_dir, size, "%s/postfix/vmail", tmpl) ||
-	    !vm_snprintf(sub, sizeof sub, "%s/dovecot", tmpl) ||
-	    vm_ensure_dir(map_dir, 0755, 0, 0) < 0 ||
-	    vm_ensure_dir(sub, 0755, 0, 0) < 0)
+	    vm_ensure_dir(map_dir, 0755, 0, 0) < 0)
 		return false;
 	for (size_t i = 0; i < p->n; i++) {
 		struct target *t = &p->t[i];
-		const char *where = t->owner == OWNER_DOVECOT ? "dovecot" :
-				    t->gid ? "postfix/vmail" : "postfix";
 
-		if (!vm_snprintf(t->scratch, sizeof t->scratch, "%s/%s/%s",
-				 tmpl, where, t->name)) {
+		if (!vm_snprintf(sub, sizeof sub, "%s/%s", tmpl,
+				 scratch_sub(t)) ||
+		    !vm_snprintf(t->scratch, sizeof t->scratch, "%s/%s",
+				 sub, t->name)) {
 			vm_err("%s: path too long", tmpl);
 			return false;
 		}
+		if (vm_ensure_dir(sub, 0755, 0, 0) < 0)
+			return false;
 	}
 	return true;
 }
@@ -339,18 +420,41 @@ static bool check_in_scratch(struct plan *p)
 	    !vm_snprintf(conf, sizeof conf, "%s/dovecot/dovecot.conf",
 			 p->scratch))
 		return false;
-	vm_progress("Checking the new configuration (postfix check, doveconf)");
-	return setup_check_postfix(dir) && setup_check_dovecot(conf);
+	vm_progress("Checking the new configuration (postfix check, doveconf, "
+		    "sievec, rspamadm configtest)");
+	if (!setup_check_postfix(dir) || !setup_check_dovecot(conf))
+		return false;
+	for (size_t i = 0; i < p->n; i++)
+		if (p->t[i].owner == OWNER_SIEVE &&
+		    !setup_check_sieve(p->t[i].scratch))
+			return false;
+	if (!vm_snprintf(dir, sizeof dir, "%s/rspamd", p->scratch))
+		return false;
+	return setup_check_rspamd(dir, RSPAMD_LOCAL_DIR);
 }
 
 /* ---- installing ------------------------------------------------------------ */
+
+/* Has the Sieve script NAME.sieve its compiled NAME.svbin? */
+static bool svbin_exists(const char *script)
+{
+	char bin[PATH_MAX];
+	size_t n = strlen(script);
+	struct stat sb;
+
+	if (n < 6 || strcmp(script + n - 6, ".sieve") ||
+	    !vm_snprintf(bin, sizeof bin, "%.*s.svbin", (int)(n - 6), script))
+		return true;
+	return stat(bin, &sb) == 0;
+}
 
 static bool install_all(struct setup *st, struct plan *p)
 {
 	gid_t postfix_gid;
 
 	if (!group_id("postfix", &postfix_gid) ||
-	    vm_ensure_dir(SETUP_POSTFIX_MAP_DIR, 0750, 0, postfix_gid) < 0)
+	    vm_ensure_dir(SETUP_POSTFIX_MAP_DIR, 0750, 0, postfix_gid) < 0 ||
+	    vm_ensure_dir(SIEVE_DIR, 0755, 0, 0) < 0)
 		return false;
 	for (size_t i = 0; i < p->n; i++) {
 		const struct target *t = &p->t[i];
@@ -360,13 +464,21 @@ static bool install_all(struct setup *st, struct plan *p)
 
 		if (rc < 0)
 			return false;
+		if (rc == 0 && t->owner == OWNER_SIEVE && !svbin_exists(t->path))
+			rc = 1;
 		if (rc == 0)
 			continue;
 		vm_progress("Wrote %s", t->path);
-		if (t->owner == OWNER_POSTFIX)
-			st->postfix_changed = true;
-		else
-			st->dovecot_changed = true;
+		switch (t->owner) {
+		case OWNER_POSTFIX: st->postfix_changed = true; break;
+		case OWNER_DOVECOT: st->dovecot_changed = true; break;
+		case OWNER_SIEVE:
+			if (!setup_compile_sieve(t->path))
+				return false;
+			break;
+		case OWNER_RSPAMD: st->rspamd_changed = true; break;
+		case OWNER_REDIS: st->redis_changed = true; break;
+		}
 	}
 	return true;
 }
@@ -393,6 +505,7 @@ bool setup_render_all(struct setup *st)
 	}
 	ok = plan_postfix(p, templates) &&
 	     plan_dovecot(p, templates, st->dovecot_family) &&
+	     plan_filter(p, templates) &&
 	     make_scratch(p, map_dir, sizeof map_dir) &&
 	     render_all(st, p, map_dir) &&
 	     check_in_scratch(p) &&

@@ -13,6 +13,7 @@ import os
 
 import pytest
 
+import spamfilter
 from vmail_guest import STATE, Guest
 
 
@@ -37,4 +38,8 @@ def pytest_generate_tests(metafunc):
 
 @pytest.fixture(scope="session")
 def guest(request):
-    return GUESTS[request.param]
+    g = GUESTS[request.param]
+    # The guests have no DNS: rspamd gets the test-environment overrides
+    # of tests/e2e/rspamd-override/ (see spamfilter.py) before any test.
+    spamfilter.prepare(g)
+    return g

@@ -12,14 +12,18 @@ from mailclients import deliver
 
 INSTALL = "cd /root/vmail && ./install.sh --hostname mail.example.com --domain example.com"
 # the configuration, and what "make install" put in place
-WATCHED = ("/etc/postfix /etc/dovecot /etc/vmail /usr/local/sbin/vmailctl "
-           "/usr/local/share/vmail")
+WATCHED = ("/etc/postfix /etc/dovecot /etc/vmail /etc/rspamd /etc/redis "
+           "/usr/local/sbin/vmailctl /usr/local/share/vmail")
+# rspamd and Redis must not be restarted either (reload = new main pid for
+# neither, so the rspamd log is checked too).
+FILTER_PIDS = ("/run/rspamd/rspamd.pid", "/run/redis/redis-server.pid")
 # type, mode, owner, mtime, path, symlink target; then a hash per file
 SNAPSHOT = (f"find {WATCHED} -printf '%y %m %u:%g %T@ %p -> %l\\n' | sort; "
             f"find {WATCHED} -type f -exec sha256sum {{}} + | sort -k2")
 RELOADS = [
     (MAIL_LOG, re.compile(r"postfix/master\[\d+\]: (reload|daemon started|terminating)")),
     (DOVECOT_LOG, re.compile(r"SIGHUP received|Dovecot v\S+ .*starting up|master: .*shutting down", re.I)),
+    ("/var/log/rspamd/rspamd.log", re.compile(r"\(main\).*(terminating|hup|reload|spawn process)", re.I)),
 ]
 
 
@@ -28,7 +32,8 @@ def rerun(guest):
     """Snapshot, run install.sh again, snapshot: shared by the tests here."""
     before = guest.run(SNAPSHOT).stdout.decode()
     db_before = guest.db_dump()
-    pids = (guest.pid_of(POSTFIX_PID), guest.pid_of(DOVECOT_PID))
+    pids = (guest.pid_of(POSTFIX_PID), guest.pid_of(DOVECOT_PID),
+            *(guest.pid_of(p) for p in FILTER_PIDS))
     log_sizes = {path: guest.log_size(path) for path, _ in RELOADS}
     p = guest.run(INSTALL, check=False, timeout=1200)
     after = guest.run(SNAPSHOT).stdout.decode()
@@ -38,7 +43,8 @@ def rerun(guest):
                for path, _ in RELOADS}
     return dict(before=before, after=after, pids=pids, proc=p, new_log=new_log,
                 db_before=db_before, db_after=db_after,
-                pids_after=(guest.pid_of(POSTFIX_PID), guest.pid_of(DOVECOT_PID)))
+                pids_after=(guest.pid_of(POSTFIX_PID), guest.pid_of(DOVECOT_PID),
+                            *(guest.pid_of(p) for p in FILTER_PIDS)))
 
 
 def test_12_rerun_install_succeeds(guest, rerun):
@@ -65,7 +71,7 @@ def test_12_rerun_install_restarts_nothing(guest, rerun):
     before, after = rerun["pids"], rerun["pids_after"]
     assert None not in before, f"a master pid file is missing before the rerun: {before}"
     assert before == after, \
-        f"master pids (postfix, dovecot) changed: {before} -> {after}"
+        f"master pids (postfix, dovecot, rspamd, redis) changed: {before} -> {after}"
     for path, pattern in RELOADS:
         hits = [l for l in rerun["new_log"][path].splitlines() if pattern.search(l)]
         assert not hits, f"the second run restarted or reloaded ({path}):\n" + "\n".join(hits)

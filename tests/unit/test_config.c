@@ -37,6 +37,10 @@ static void test_defaults(void **state)
 	assert_string_equal(cfg.tls_key, "/etc/vmail/tls/key.pem");
 	assert_string_equal(cfg.database, VMAIL_DB_PATH);
 	assert_string_equal(cfg.mail_root, "/var/vmail");
+	assert_int_equal(cfg.spam_reject, 1500);
+	assert_int_equal(cfg.spam_add_header, 600);
+	assert_int_equal(cfg.spam_greylist, 400);
+	assert_true(cfg.greylisting);
 }
 
 static void expect_parse(const char *text, struct vm_config *cfg)
@@ -235,6 +239,82 @@ static void test_format_round_trip(void **state)
 	free(text);
 }
 
+/* [spam]: scores with up to two decimals, rising thresholds, yes/no. */
+static void test_spam_settings(void **state)
+{
+	struct vm_config a;
+
+	(void)state;
+	expect_parse("[spam]\nreject = 20\nadd_header = 7.5\n"
+		     "greylist = 3.25\ngreylisting = no\n", &a);
+	assert_int_equal(a.spam_reject, 2000);
+	assert_int_equal(a.spam_add_header, 750);
+	assert_int_equal(a.spam_greylist, 325);
+	assert_false(a.greylisting);
+	expect_parse("[spam]\ngreylisting = yes\n", &a);
+	assert_true(a.greylisting);
+
+	expect_error("[spam]\nreject = -1\n", "line 2: reject: not a score");
+	expect_error("[spam]\nreject = 1e3\n", "not a score");
+	expect_error("[spam]\nreject = 6.125\n", "not a score");
+	expect_error("[spam]\nreject = 6.\n", "not a score");
+	expect_error("[spam]\nreject = .5\n", "not a score");
+	expect_error("[spam]\nreject = 0\n", "greater than 0");
+	expect_error("[spam]\nreject = 1000.01\n", "at most 1000");
+	expect_error("[spam]\nreject = 99999999999\n", "at most 1000");
+	expect_error("[spam]\ngreylisting = true\n", "must be yes or no");
+	expect_error("[spam]\ngreylisting = Yes\n", "must be yes or no");
+	expect_error("[spam]\nreject = 15\nspam = 3\n",
+		     "line 3: unknown key 'spam' in [spam]");
+	/* The order: a clash with a default is reported too. */
+	expect_error("[spam]\nadd_header = 20\n",
+		     "line 2: [spam] scores must rise: greylist (4) < "
+		     "add_header (20) < reject (15)");
+	expect_error("[spam]\ngreylist = 6\nreject = 30\n",
+		     "line 3: [spam] scores must rise");
+	expect_error("[spam]\ngreylist = 10\nadd_header = 10\n"
+		     "reject = 20\n", "must rise");
+}
+
+static void test_spam_round_trip(void **state)
+{
+	struct vm_config a, b;
+	char buf[16], *text, *again;
+
+	(void)state;
+	config_format_score(1500, buf, sizeof buf);
+	assert_string_equal(buf, "15");
+	config_format_score(650, buf, sizeof buf);
+	assert_string_equal(buf, "6.5");
+	config_format_score(625, buf, sizeof buf);
+	assert_string_equal(buf, "6.25");
+	config_format_score(1, buf, sizeof buf);
+	assert_string_equal(buf, "0.01");
+
+	config_defaults(&a);
+	text = config_format(&a);
+	assert_non_null(strstr(text, "\n[spam]\n"));
+	assert_non_null(strstr(text, "\nreject = 15\n"));
+	assert_non_null(strstr(text, "\nadd_header = 6\n"));
+	assert_non_null(strstr(text, "\ngreylist = 4\n"));
+	assert_non_null(strstr(text, "\ngreylisting = yes\n"));
+	free(text);
+
+	a.spam_reject = 2005;
+	a.spam_add_header = 750;
+	a.spam_greylist = 1;
+	a.greylisting = false;
+	text = config_format(&a);
+	assert_non_null(strstr(text, "\nreject = 20.05\n"));
+	assert_non_null(strstr(text, "\ngreylisting = no\n"));
+	expect_parse(text, &b);
+	assert_memory_equal(&a, &b, sizeof a);
+	again = config_format(&b);
+	assert_string_equal(text, again);
+	free(text);
+	free(again);
+}
+
 static void test_load(void **state)
 {
 	char dir[] = "/tmp/vmail-test-config.XXXXXX", path[256];
@@ -313,6 +393,8 @@ int main(void)
 		cmocka_unit_test(test_bad_values),
 		cmocka_unit_test(test_syntax_errors),
 		cmocka_unit_test(test_format_round_trip),
+		cmocka_unit_test(test_spam_settings),
+		cmocka_unit_test(test_spam_round_trip),
 		cmocka_unit_test(test_load),
 		cmocka_unit_test(test_paths_from_environment),
 	};

@@ -1,0 +1,52 @@
+"""spamfilter - the e2e tests' side of rspamd.
+
+prepare(guest) puts the test-environment overrides of tests/e2e/rspamd-override/
+into the guest's /etc/rspamd/override.d/ (see the comments there: the guests
+have no DNS) and reloads rspamd. conftest.py calls it once per guest before
+any test runs.
+"""
+
+import os
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+OVERRIDE_SRC = os.path.join(HERE, "rspamd-override")
+OVERRIDE_DIR = "/etc/rspamd/override.d"
+RSPAMD_PID = "/run/rspamd/rspamd.pid"
+MILTER_PORT = 11332
+
+
+def milter_up(guest):
+    """True if rspamd's milter port accepts connections."""
+    return guest.run(["bash", "-c", f"exec 3<>/dev/tcp/127.0.0.1/{MILTER_PORT}"],
+                     check=False).returncode == 0
+
+
+def wait_milter(guest, up=True, timeout=60):
+    deadline = time.monotonic() + timeout
+    while milter_up(guest) != up:
+        assert time.monotonic() < deadline, \
+            f"[{guest.suite}] rspamd's milter did not come {'up' if up else 'down'}"
+        time.sleep(0.3)
+
+
+def reload(guest):
+    """SIGHUP rspamd and wait until its workers answer again."""
+    guest.run(f"kill -HUP $(cat {RSPAMD_PID})")
+    time.sleep(2)          # the old workers finish, new ones start
+    wait_milter(guest)
+
+
+def prepare(guest):
+    changed = False
+    for name in sorted(os.listdir(OVERRIDE_SRC)):
+        with open(os.path.join(OVERRIDE_SRC, name), "rb") as f:
+            data = f.read()
+        path = f"{OVERRIDE_DIR}/{name}"
+        if guest.run(["cat", path], check=False).stdout != data:
+            guest.run(["sh", "-c", f"cat > {path}"], input=data)
+            changed = True
+    if changed:
+        reload(guest)
+    else:
+        wait_milter(guest)
