@@ -66,5 +66,9 @@ bool dkim_keyset_remove_files(const char *domain,
  * changed.  1 written, 0 unchanged, -1 error (printed).
  */
 int dkim_sync_map(struct store *s);
+/* For commands: dkim_sync_map(), then, if the map changed and rspamd
+ * runs, make it reload so that it signs with the new selectors at once
+ * instead of at its next poll of the map.  Same return values. */
+int dkim_update_signer(struct store *s);
 
 #endif

@@ -38,6 +38,7 @@
 #include "lib/config.h"
 #include "lib/service.h"
 #include "lib/template.h"
+#include "lib/dkim.h"
 #include "lib/util.h"
 
 #define MAX_TARGETS 32
@@ -50,8 +51,6 @@ enum owner { OWNER_POSTFIX, OWNER_DOVECOT, OWNER_SIEVE, OWNER_RSPAMD,
 #define REDIS_DIR "/etc/redis"
 #define REDIS_SOCKET "/run/redis/redis-server.sock"
 #define RSPAMD_MILTER "127.0.0.1:11332"
-#define DKIM_DIR "/etc/vmail/dkim"
-
 
 /* One configuration file: where its template is, where it goes. */
 struct target {
@@ -128,7 +127,7 @@ static struct tvars *make_vars(const struct setup *st, const char *map_dir)
 	     tvars_set(v, "local_dir", st->local_dir) &&
 	     tvars_set(v, "redis_socket", REDIS_SOCKET) &&
 	     tvars_set(v, "rspamd_milter", RSPAMD_MILTER) &&
-	     tvars_set(v, "dkim_dir", DKIM_DIR) &&
+	     tvars_set(v, "dkim_dir", dkim_dir()) &&
 	     tvars_set(v, "greylisting", c->greylisting ? "yes" : "");
 	for (int i = 0; ok && i < 3; i++) {
 		static const char *const names[] = {
