@@ -80,7 +80,7 @@ static int add_with_key(struct store *s, const char *name)
 		dkim_key_discard(name, selector);
 		return ret;
 	}
-	return dkim_update_signer(s) < 0 ? VM_EXIT_FAIL : VM_EXIT_OK;
+	return dkim_sync_map(s) < 0 ? VM_EXIT_FAIL : VM_EXIT_OK;
 }
 
 static int domain_add(int argc, char **argv)
@@ -191,7 +191,7 @@ static int domain_del(int argc, char **argv)
 	/* The map first: the signer stops using the keys before the files
 	 * go. */
 	if (ret == VM_EXIT_OK)
-		dkim_ok = dkim_update_signer(s) >= 0 &&
+		dkim_ok = dkim_sync_map(s) >= 0 &&
 			  dkim_keyset_remove_files(name, &keys);
 	store_close(s);
 	dkim_keyset_free(&keys);

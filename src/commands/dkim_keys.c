@@ -9,7 +9,6 @@
 
 #include "commands/cmd_common.h"
 #include "commands/dkim_keys.h"
-#include "lib/service.h"
 #include "lib/util.h"
 
 /* ---- the keys of one domain ----------------------------------------- */
@@ -186,14 +185,5 @@ int dkim_sync_map(struct store *s)
 	rc = dkim_ensure_dir() < 0 ? -1 :
 	     vm_write_file_if_changed(path, text, len, 0640, uid, gid);
 	free(text);
-	return rc;
-}
-
-int dkim_update_signer(struct store *s)
-{
-	int rc = dkim_sync_map(s);
-
-	if (rc == 1 && service_running("rspamd"))
-		(void)service_reload("rspamd");
 	return rc;
 }

@@ -63,12 +63,11 @@ bool dkim_keyset_remove_files(const char *domain,
 /*
  * Write dkim_dir()/selectors.map from the store: "DOMAIN SELECTOR" for
  * the active key of every domain, sorted, atomically and only if it
- * changed.  1 written, 0 unchanged, -1 error (printed).
+ * changed.  1 written, 0 unchanged, -1 error (printed).  rspamd
+ * notices the new file by itself (it polls file maps every 30 seconds,
+ * sooner where inotify works); it is not reloaded, because a reload
+ * briefly tempfails every message passing through the milter.
  */
 int dkim_sync_map(struct store *s);
-/* For commands: dkim_sync_map(), then, if the map changed and rspamd
- * runs, make it reload so that it signs with the new selectors at once
- * instead of at its next poll of the map.  Same return values. */
-int dkim_update_signer(struct store *s);
 
 #endif
