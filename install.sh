@@ -28,6 +28,10 @@ MAIL_PACKAGES="$MAIL_PACKAGES dovecot-managesieved dovecot-sqlite sqlite3"
 MAIL_PACKAGES="$MAIL_PACKAGES ca-certificates"
 # The filter: rspamd (a Postfix milter), its state in Redis.
 MAIL_PACKAGES="$MAIL_PACKAGES rspamd redis-server"
+# The virus scanner (rspamd asks clamd), unless --no-antivirus or
+# [antivirus] enabled = no in /etc/vmail/vmail.conf: clamd needs about
+# 1-1.5 GB of RAM with the official signatures.
+AV_PACKAGES="clamav-daemon clamav-freshclam"
 
 usage() {
 	cat <<'EOF'
@@ -45,6 +49,11 @@ Install vmail on this Debian or Ubuntu machine, in five steps:
 in /etc/vmail/vmail.conf.  Every option is passed to "vmailctl setup":
   --hostname FQDN  --domain DOMAIN  --admin ADDRESS
   --admin-password-stdin  --message-size-limit SIZE  --default-quota SIZE
+  --no-antivirus  --antivirus
+--no-antivirus leaves out ClamAV (clamav-daemon, clamav-freshclam) and
+turns virus scanning off; it saves the 1-1.5 GB of RAM clamd needs.
+The choice is kept in /etc/vmail/vmail.conf ([antivirus] enabled);
+--antivirus turns scanning on again.
 
 Running it again is safe: it changes only what is not right yet.
 EOF
@@ -130,6 +139,27 @@ check_system() {
 
 # ---- 1. packages -----------------------------------------------------------
 
+# Is ClamAV wanted?  The last of --antivirus/--no-antivirus wins; without
+# either, [antivirus] enabled in vmail.conf decides (default: yes).
+antivirus_wanted() {
+	want=
+	for arg in "$@"; do
+		case $arg in
+		--antivirus) want=yes ;;
+		--no-antivirus) want=no ;;
+		esac
+	done
+	if [ -z "$want" ] && [ -f /etc/vmail/vmail.conf ]; then
+		want=$(awk '
+			/^[ \t]*\[/ { sec = $0; gsub(/[][ \t]/, "", sec); next }
+			sec == "antivirus" && $1 == "enabled" {
+				v = $0; sub(/^[^=]*=[ \t]*/, "", v)
+				sub(/[ \t]*$/, "", v); print v
+			}' /etc/vmail/vmail.conf)
+	fi
+	[ "$want" != no ]
+}
+
 # The packages of the list that are not installed yet.
 missing_packages() {
 	for pkg in "$@"; do
@@ -139,6 +169,9 @@ missing_packages() {
 }
 
 install_packages() {
+	if antivirus_wanted "$@"; then
+		MAIL_PACKAGES="$MAIL_PACKAGES $AV_PACKAGES"
+	fi
 	# shellcheck disable=SC2086
 	missing=$(missing_packages $BUILD_PACKAGES $MAIL_PACKAGES)
 	if [ -z "$missing" ]; then
@@ -189,7 +222,7 @@ main() {
 	check_system "$@"
 
 	step 1 "Installing packages"
-	install_packages
+	install_packages "$@"
 
 	step 2 "Building vmailctl"
 	make -j"$(cpu_count)" </dev/null

@@ -4,7 +4,7 @@
  *
  *   vmailctl setup [--hostname FQDN] [--domain DOMAIN] [--admin ADDRESS]
  *                  [--admin-password-stdin] [--message-size-limit SIZE]
- *                  [--default-quota SIZE]
+ *                  [--default-quota SIZE] [--antivirus | --no-antivirus]
  *
  * The first run needs --hostname and --domain; they are written to
  * /etc/vmail/vmail.conf, which later runs read (flags given again update
@@ -17,7 +17,7 @@
  *   5. Postfix, Dovecot, rspamd and Redis configuration from the
  *      templates, checked with "postfix check" / "doveconf -n" /
  *      "rspamadm configtest" before they are installed
- *   6. services: Redis, rspamd, Postfix, Dovecot; started if stopped,
+ *   6. services: Redis, clamd, rspamd, Postfix, Dovecot; started if stopped,
  *      reloaded if their files changed
  *   7. the first domain, the admin mailbox, postmaster@ and abuse@
  *   8. DKIM: an active key for every domain, key permissions, the
@@ -48,6 +48,7 @@ static const char setup_usage[] =
 	"usage: vmailctl setup [--hostname FQDN] [--domain DOMAIN]\n"
 	"                      [--admin ADDRESS] [--admin-password-stdin]\n"
 	"                      [--message-size-limit SIZE] [--default-quota SIZE]\n"
+	"                      [--antivirus | --no-antivirus]\n"
 	"\n"
 	"Configure Postfix and Dovecot as a virtual mail server and start\n"
 	"them.  Safe to run again: only what differs is changed, and a run\n"
@@ -69,6 +70,9 @@ static const char setup_usage[] =
 	"                              largest message accepted (e.g. 50M)\n"
 	"  -q, --default-quota SIZE    quota of new mailboxes (e.g. 2G; 0 or\n"
 	"                              'unlimited' for none)\n"
+	"      --no-antivirus          turn ClamAV off ([antivirus] enabled =\n"
+	"                              no; saves the ~1-1.5 GB of RAM clamd needs)\n"
+	"      --antivirus             turn ClamAV on again (the default)\n"
 	"  -h, --help                  show this help\n"
 	"\n"
 	"Local changes go in /etc/vmail/local/ (postfix-main.cf,\n"
@@ -79,6 +83,7 @@ struct setup_flags {
 	const char *hostname, *domain, *admin;
 	const char *message_size_limit, *default_quota;
 	bool admin_password_stdin;
+	int antivirus;                 /* -1 not given, 0 off, 1 on */
 };
 
 static int parse_flags(int argc, char **argv, struct setup_flags *f)
@@ -90,6 +95,8 @@ static int parse_flags(int argc, char **argv, struct setup_flags *f)
 		{ "admin-password-stdin", no_argument, NULL, 'p' },
 		{ "message-size-limit", required_argument, NULL, 'm' },
 		{ "default-quota", required_argument, NULL, 'q' },
+		{ "antivirus", no_argument, NULL, 'V' },
+		{ "no-antivirus", no_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -105,6 +112,8 @@ static int parse_flags(int argc, char **argv, struct setup_flags *f)
 		case 'p': f->admin_password_stdin = true; break;
 		case 'm': f->message_size_limit = optarg; break;
 		case 'q': f->default_quota = optarg; break;
+		case 'V': f->antivirus = 1; break;
+		case 'N': f->antivirus = 0; break;
 		case 'h': return cmd_help(setup_usage);
 		default: return cmd_usage_error(setup_usage, NULL);
 		}
@@ -138,6 +147,8 @@ static bool merge_flags(const struct setup_flags *f, struct vm_config *cfg)
 	    !cmd_arg_size("default quota", f->default_quota,
 			  &cfg->default_quota))
 		return false;
+	if (f->antivirus >= 0)
+		cfg->antivirus = f->antivirus;
 	if (cfg->message_size_limit == 0) {
 		vm_err("the message size limit must be greater than 0");
 		return false;
@@ -276,7 +287,8 @@ static bool converge_service(const char *name, bool changed, int *started)
 	return service_reload(name) >= 0;
 }
 
-/* Step 6.  Redis before rspamd (its state), rspamd before Postfix (the
+/* Step 6.  Redis and clamd before rspamd (its state, its virus scanner;
+ * see setup_antivirus), rspamd before Postfix (the
  * milter: without it Postfix answers 4xx), Postfix before Dovecot: it
  * creates /var/spool/postfix/private, where Dovecot puts its LMTP and
  * auth sockets. */
@@ -284,6 +296,7 @@ static bool setup_services(struct setup *st)
 {
 	return converge_service("redis-server", st->redis_changed,
 				&st->redis_started) &&
+	       setup_antivirus(st) &&
 	       converge_service("rspamd", st->rspamd_changed,
 				&st->rspamd_started) &&
 	       converge_service("postfix", st->postfix_changed,
@@ -326,7 +339,7 @@ static int run_steps(struct setup *st)
 
 int cmd_setup(int argc, char **argv)
 {
-	struct setup_flags flags = { 0 };
+	struct setup_flags flags = { .antivirus = -1 };
 	struct setup *st;
 	int rc;
 

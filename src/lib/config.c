@@ -109,6 +109,13 @@ static const struct setting settings[] = {
 	{ "spam", "greylisting", K_BOOL,
 	  offsetof(struct vm_config, greylisting), 0,
 	  "\"no\" turns greylisting off." },
+	{ "antivirus", "enabled", K_BOOL,
+	  offsetof(struct vm_config, antivirus), 0,
+	  "ClamAV scans every incoming message and attachment (archives\n"
+	  "too); a virus is refused at the end of DATA (554 5.7.1), and\n"
+	  "while clamd is down mail waits (4xx).  clamd needs about 1-1.5 GB\n"
+	  "of RAM with the official signatures: \"no\" turns it off on small\n"
+	  "machines (install.sh --no-antivirus).  See docs/filtering.md." },
 };
 
 static const char FILE_HEADER[] =
@@ -132,6 +139,7 @@ void config_defaults(struct vm_config *cfg)
 	cfg->spam_add_header = DEFAULT_SPAM_ADD_HEADER;
 	cfg->spam_greylist = DEFAULT_SPAM_GREYLIST;
 	cfg->greylisting = true;
+	cfg->antivirus = true;
 }
 
 /* ---- parsing -------------------------------------------------------- */

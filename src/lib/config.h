@@ -25,6 +25,10 @@
  *   greylist = 4                    ; 4xx "try again later"
  *   greylisting = yes               ; no = never greylist
  *
+ *   [antivirus]
+ *   enabled = yes                   ; ClamAV (clamd) scans incoming mail;
+ *                                   ; no = off (saves ~1-1.5 GB of RAM)
+ *
  * Unknown sections or keys are an error (typos must not be silently
  * ignored).  Missing keys take the defaults shown above, except that
  * hostname, domain and admin default to "" (not set yet; setup requires
@@ -63,6 +67,7 @@ struct vm_config {
 	int32_t spam_add_header;
 	int32_t spam_greylist;
 	bool greylisting;
+	bool antivirus;               /* ClamAV through rspamd */
 };
 
 /* A spam score (hundredths) as the shortest decimal that parses back to

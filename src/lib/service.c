@@ -14,6 +14,11 @@
  *     daemonises by itself and reloads on SIGHUP; redis-server reads
  *     /etc/redis/vmail.conf, which makes it daemonise there; Redis cannot reload, so "reload" restarts it.  Both
  *     stop on SIGTERM; their pid files tell whether they run.
+ *     clamd ("clamav-daemon") is started as user clamav and daemonises;
+ *     loading its signatures takes from a second to a minute, so
+ *     starting waits until its socket answers PING.  It runs while the
+ *     socket answers; its pid (for SIGTERM, SIGHUP) comes from the
+ *     socket itself (SO_PEERCRED), whatever PidFile clamd.conf names.
  * Output of the control programs is discarded; on failure the caller
  * gets -1 and a message pointing at the logs.
  */
@@ -23,7 +28,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "lib/service.h"
@@ -34,6 +41,7 @@
 #define REDIS_PIDFILE "/run/redis/redis-server.pid"
 #define REDIS_CONF "/etc/redis/vmail.conf"
 #define WAIT_STEPS 200            /* of 50 ms: 10 s */
+#define CLAMD_WAIT_STEPS 3600     /* of 50 ms: 3 min (full signatures) */
 
 bool service_have_systemd(void)
 {
@@ -46,6 +54,7 @@ static bool is_postfix(const char *name) { return !strcmp(name, "postfix"); }
 static bool is_dovecot(const char *name) { return !strcmp(name, "dovecot"); }
 static bool is_rspamd(const char *name) { return !strcmp(name, "rspamd"); }
 static bool is_redis(const char *name) { return !strcmp(name, "redis-server"); }
+static bool is_clamd(const char *name) { return !strcmp(name, "clamav-daemon"); }
 
 static int run_systemctl(const char *verb, const char *name)
 {
@@ -126,6 +135,91 @@ static int start_redis(void)
 	return wait_pidfile(REDIS_PIDFILE, true) ? 0 : -1;
 }
 
+/* ---- clamd ---------------------------------------------------------- */
+
+/* A connection to clamd's socket, or -1. */
+static int clamd_connect(void)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return -1;
+	vm_strlcpy(sa.sun_path, SERVICE_CLAMD_SOCKET, sizeof sa.sun_path);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Does clamd answer "zPING" with "PONG"? */
+static bool clamd_answers(void)
+{
+	struct timeval tv = { .tv_sec = 5 };
+	char reply[16] = "";
+	ssize_t n;
+	int fd = clamd_connect();
+
+	if (fd < 0)
+		return false;
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	n = write(fd, "zPING", 6) == 6 ? read(fd, reply, sizeof reply - 1) : -1;
+	close(fd);
+	return n >= 4 && !strncmp(reply, "PONG", 4);
+}
+
+/* The pid of the process behind clamd's socket, or 0. */
+static pid_t clamd_pid(void)
+{
+	struct ucred cred;
+	socklen_t len = sizeof cred;
+	int fd = clamd_connect();
+	pid_t pid = 0;
+
+	if (fd < 0)
+		return 0;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0)
+		pid = cred.pid;
+	close(fd);
+	return pid;
+}
+
+static int start_clamd(void)
+{
+	const char *argv[] = { "setpriv", "--reuid=clamav", "--regid=clamav",
+			       "--init-groups", "clamd", "--foreground=no",
+			       NULL };
+
+	if (run_dir("/run/clamav", "clamav", 0755) < 0 ||
+	    vm_run_quiet(argv) != 0)
+		return -1;
+	for (int i = 0; i < CLAMD_WAIT_STEPS; i++) {
+		if (clamd_answers())
+			return 0;
+		usleep(50 * 1000);
+	}
+	return -1;
+}
+
+static int signal_clamd(int sig)
+{
+	pid_t pid = clamd_pid();
+
+	if (pid <= 1)
+		return 0;
+	if (kill(pid, sig) < 0)
+		return -1;
+	for (int i = 0; sig == SIGTERM && i < WAIT_STEPS; i++) {
+		if (kill(pid, 0) < 0 && errno == ESRCH)
+			return 0;
+		usleep(50 * 1000);
+	}
+	return sig == SIGTERM ? -1 : 0;
+}
+
+/* ---- pid files -------------------------------------------------------- */
+
 /* Signal the process of a pid file; for SIGTERM wait until it is gone. */
 static int signal_pidfile(const char *path, int sig)
 {
@@ -159,6 +253,8 @@ bool service_running(const char *name)
 		return pidfile_alive(RSPAMD_PIDFILE);
 	if (is_redis(name))
 		return pidfile_alive(REDIS_PIDFILE);
+	if (is_clamd(name))
+		return clamd_answers();
 	return false;
 }
 
@@ -188,6 +284,15 @@ static int direct(const char *name, const char *action)
 			return -1;
 		return !strcmp(action, "stop") ? 0 : start_redis();
 	}
+	if (is_clamd(name)) {
+		if (!strcmp(action, "start"))
+			return start_clamd();
+		/* SIGUSR2 makes clamd reload its signatures. */
+		return signal_clamd(!strcmp(action, "reload") ? SIGUSR2
+							    : SIGTERM);
+	}
+	if (!strcmp(action, "stop") || !strcmp(action, "disable"))
+		return 0;       /* e.g. freshclam: only run under systemd */
 	vm_err("unknown service '%s'", name);
 	return -1;
 }
@@ -199,6 +304,8 @@ static const char *log_hint(const char *name)
 	if (is_redis(name))
 		return service_have_systemd() ? "journalctl -u redis-server" :
 						"/var/log/redis/redis-server.log";
+	if (is_clamd(name))
+		return "/var/log/clamav/clamav.log";
 	if (service_have_systemd())
 		return is_postfix(name) ? "journalctl -u postfix@-" :
 					  "journalctl -u dovecot";
@@ -243,6 +350,25 @@ int service_stop(const char *name)
 	if (!service_running(name))
 		return 0;
 	return control(name, "stop");
+}
+
+int service_disable(const char *name)
+{
+	if (service_have_systemd()) {
+		const char *argv[] = { "systemctl", "disable", "--now",
+				       "--quiet", name, NULL };
+		bool was = service_running(name);
+
+		if (vm_run_quiet(argv) != 0) {
+			vm_err("could not disable %s; see journalctl -u %s",
+			       name, name);
+			return -1;
+		}
+		return was ? 1 : 0;
+	}
+	if (!service_running(name))
+		return 0;
+	return control(name, "stop") < 0 ? -1 : 1;
 }
 
 void service_directory_changed(const char *user, bool kick)

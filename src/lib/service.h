@@ -5,9 +5,10 @@
  * Otherwise (containers, test roots) it drives the daemons directly:
  * "postfix start|reload|stop|status", "dovecot", "doveadm reload|stop".
  * Names are the systemd unit names without ".service": "postfix",
- * "dovecot", "rspamd", "redis-server" (without systemd: rspamd and
- * redis-server are started as daemons under their own users; see
- * service.c).
+ * "dovecot", "rspamd", "redis-server", "clamav-daemon",
+ * "clamav-freshclam" (without systemd: rspamd, redis-server and clamd
+ * are started as daemons under their own users, and freshclam is not
+ * run at all; see service.c).
  */
 #ifndef VMAIL_SERVICE_H
 #define VMAIL_SERVICE_H
@@ -22,6 +23,12 @@ int service_start(const char *name);
 /* Reload configuration of a running service (start it if stopped). */
 int service_reload(const char *name);
 int service_stop(const char *name);
+/* Stop, and with systemd also disable (so it does not come back at
+ * boot).  1 stopped, 0 was not running, -1 error. */
+int service_disable(const char *name);
+
+/* clamd's socket (Debian's LocalSocket in /etc/clamav/clamd.conf). */
+#define SERVICE_CLAMD_SOCKET "/run/clamav/clamd.ctl"
 
 /* Make a directory change visible at once: flush Dovecot's auth cache
  * for user (NULL = everyone) if Dovecot runs; kick user's sessions if

@@ -8,7 +8,8 @@
  *   setup_local.c      the administrator's overrides in /etc/vmail/local
  *   setup_check.c      "postfix check", "doveconf -n", "sievec" and
  *                      "rspamadm configtest" on a candidate
- *   setup_filter.c     rspamd and Redis: users, groups, systemd drop-in
+ *   setup_filter.c     rspamd and Redis: users, groups, systemd drop-in;
+ *                      ClamAV's daemons
  *   setup_directory.c  first domain, admin mailbox, postmaster@/abuse@
  *   setup_dkim.c       an active DKIM key for every domain, key
  *                      permissions, the selectors map
@@ -57,6 +58,8 @@ struct setup {
 	int dovecot_started;
 	int rspamd_started;
 	int redis_started;
+	int clamd_started;
+	bool clamd_waiting;            /* antivirus on, no signatures yet */
 };
 
 /* setup_system.c: the settings directory and its local/ and tls/
@@ -119,6 +122,10 @@ bool setup_compile_sieve(const char *script);
  * that starts redis-server with /etc/redis/vmail.conf.  Sets
  * redis_changed / rspamd_changed when something had to change. */
 bool setup_filter_system(struct setup *st);
+/* ClamAV as [antivirus] enabled says: clamd (and with systemd
+ * freshclam) started, or stopped and disabled.  Without signatures
+ * clamd cannot start: sets clamd_waiting and succeeds. */
+bool setup_antivirus(struct setup *st);
 
 /* setup_directory.c: the first domain, the admin mailbox and the
  * postmaster@ and abuse@ aliases (each only if absent). */

@@ -11,15 +11,22 @@
  *     Debian's redis.conf and turns TCP off); without systemd,
  *     service.c starts it with that file directly;
  *   - global Sieve scripts are compiled after they are installed, as
- *     Dovecot (running as vmail) cannot write next to them.
+ *     Dovecot (running as vmail) cannot write next to them;
+ *   - ClamAV ([antivirus] enabled): clamd is started once it has
+ *     signatures (it cannot run without them; until then rspamd
+ *     tempfails all mail), and with systemd freshclam keeps the
+ *     signatures fresh; when the setting is "no" both are stopped (and
+ *     disabled).  setup never edits /etc/clamav.
  *
  * Like every step of setup, nothing is changed that is already right.
  */
+#include <dirent.h>
 #include <grp.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "setup/setup.h"
 #include "lib/service.h"
@@ -29,6 +36,8 @@
 #define REDIS_GROUP "redis"
 #define REDIS_DROPIN_DIR "/etc/systemd/system/redis-server.service.d"
 #define REDIS_DROPIN REDIS_DROPIN_DIR "/vmail.conf"
+#define CLAMD "/usr/sbin/clamd"
+#define CLAMAV_DB_DIR "/var/lib/clamav"
 
 static const char redis_dropin[] =
 	"# Written by \"vmailctl setup\": start the packaged redis-server with\n"
@@ -106,4 +115,69 @@ static bool redis_systemd_dropin(struct setup *st)
 bool setup_filter_system(struct setup *st)
 {
 	return rspamd_in_redis_group(st) && redis_systemd_dropin(st);
+}
+
+/* Does the directory hold a signature database clamd can load (the
+ * official .cvd/.cld, or local ones such as .hdb, .ndb, .ldb)? */
+static bool have_signatures(void)
+{
+	static const char *const exts[] = {
+		".cvd", ".cld", ".cud", ".hdb", ".hsb", ".mdb", ".msb",
+		".ndb", ".ldb", ".cdb", ".yar", ".yara",
+	};
+	struct dirent *de;
+	bool found = false;
+	DIR *d = opendir(CLAMAV_DB_DIR);
+
+	if (!d)
+		return false;
+	while (!found && (de = readdir(d))) {
+		const char *dot = strrchr(de->d_name, '.');
+
+		for (size_t i = 0; dot && i < sizeof exts / sizeof exts[0]; i++)
+			found |= !strcmp(dot, exts[i]);
+	}
+	closedir(d);
+	return found;
+}
+
+static bool antivirus_off(struct setup *st)
+{
+	int rc = service_disable("clamav-daemon");
+
+	if (rc > 0)
+		vm_progress("Stopped clamd ([antivirus] enabled = no)");
+	if (rc >= 0 && service_have_systemd() && access(CLAMD, X_OK) == 0)
+		rc = service_disable("clamav-freshclam");
+	st->clamd_started = 0;
+	return rc >= 0;
+}
+
+bool setup_antivirus(struct setup *st)
+{
+	if (!st->cfg.antivirus)
+		return antivirus_off(st);
+	if (access(CLAMD, X_OK) != 0) {
+		vm_err("%s is missing: install clamav-daemon and clamav-freshclam "
+		       "(apt-get install clamav-daemon clamav-freshclam), or turn "
+		       "ClamAV off with [antivirus] enabled = no in %s",
+		       CLAMD, "/etc/vmail/vmail.conf");
+		return false;
+	}
+	/* freshclam needs systemd here: without it (containers, the test
+	 * roots) nothing would stop it again. */
+	if (service_have_systemd() && service_start("clamav-freshclam") < 0)
+		return false;
+	if (!service_running("clamav-daemon") && !have_signatures()) {
+		st->clamd_waiting = true;
+		vm_progress("No ClamAV signatures in %s yet: clamd is not "
+			    "started, and incoming mail is refused with 4xx "
+			    "(senders retry) until it runs",
+			    CLAMAV_DB_DIR);
+		return true;
+	}
+	st->clamd_started = service_start("clamav-daemon");
+	if (st->clamd_started > 0)
+		vm_progress("Started clamav-daemon");
+	return st->clamd_started >= 0;
 }

@@ -128,7 +128,9 @@ static struct tvars *make_vars(const struct setup *st, const char *map_dir)
 	     tvars_set(v, "redis_socket", REDIS_SOCKET) &&
 	     tvars_set(v, "rspamd_milter", RSPAMD_MILTER) &&
 	     tvars_set(v, "dkim_dir", dkim_dir()) &&
-	     tvars_set(v, "greylisting", c->greylisting ? "yes" : "");
+	     tvars_set(v, "greylisting", c->greylisting ? "yes" : "") &&
+	     tvars_set(v, "antivirus", c->antivirus ? "yes" : "") &&
+	     tvars_set(v, "clamd_socket", SERVICE_CLAMD_SOCKET);
 	for (int i = 0; ok && i < 3; i++) {
 		static const char *const names[] = {
 			"spam_reject", "spam_add_header", "spam_greylist" };

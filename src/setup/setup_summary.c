@@ -75,7 +75,24 @@ static const char *state(const char *service)
 	return service_running(service) ? "running" : "NOT RUNNING";
 }
 
-static void print_services(void)
+/* clamd: running, waiting for signatures, or off. */
+static void print_antivirus(const struct setup *st)
+{
+	if (!st->cfg.antivirus)
+		printf("  clamd    off         [antivirus] enabled = no: mail is "
+		       "not scanned for viruses\n\n");
+	else if (service_running("clamav-daemon"))
+		printf("  clamd    running     every message is scanned for "
+		       "viruses (through rspamd)\n\n");
+	else
+		printf("  clamd    NOT RUNNING %s\n"
+		       "                       until it runs, incoming mail is "
+		       "refused with 4xx\n\n",
+		       st->clamd_waiting ? "no signatures in /var/lib/clamav yet "
+					   "(freshclam)" : "see /var/log/clamav/");
+}
+
+static void print_services(const struct setup *st)
 {
 	printf("Services\n"
 	       "  postfix  %-11s SMTP 25 (STARTTLS, no AUTH), submission 587 "
@@ -86,8 +103,9 @@ static void print_services(void)
 	       "                       POP3S 995, ManageSieve 4190; LMTP "
 	       "and auth for Postfix\n"
 	       "                       on local sockets, quota policy on "
-	       "127.0.0.1:12340\n\n",
+	       "127.0.0.1:12340\n",
 	       state("postfix"), state("dovecot"));
+	print_antivirus(st);
 }
 
 static void print_admin(const struct setup *st)
@@ -143,7 +161,7 @@ void setup_print_summary(const struct setup *st)
 {
 	printf("vmail is set up on %s (first domain %s).\n\n",
 	       st->cfg.hostname, st->cfg.domain);
-	print_services();
+	print_services(st);
 	print_admin(st);
 	print_dns(st);
 	print_tls(st);

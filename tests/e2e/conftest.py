@@ -13,6 +13,7 @@ import os
 
 import pytest
 
+import antivirus
 import spamfilter
 from vmail_guest import STATE, Guest
 
@@ -39,7 +40,10 @@ def pytest_generate_tests(metafunc):
 @pytest.fixture(scope="session")
 def guest(request):
     g = GUESTS[request.param]
-    # The guests have no DNS: rspamd gets the test-environment overrides
-    # of tests/e2e/rspamd-override/ (see spamfilter.py) before any test.
+    # The guests have no internet: clamd gets the tests' own signature
+    # database (see antivirus.py), so that it can start; and no DNS: rspamd
+    # gets the test-environment overrides of tests/e2e/rspamd-override/
+    # (see spamfilter.py). Both before any test.
+    antivirus.prepare(g)
     spamfilter.prepare(g)
     return g

@@ -9,12 +9,13 @@ import pytest
 
 from vmail_guest import DOVECOT_LOG, DOVECOT_PID, MAIL_LOG, POSTFIX_PID
 from mailclients import deliver
+import antivirus
 
 INSTALL = "cd /root/vmail && ./install.sh --hostname mail.example.com --domain example.com"
 # the configuration, and what "make install" put in place
-WATCHED = ("/etc/postfix /etc/dovecot /etc/vmail /etc/rspamd /etc/redis "
+WATCHED = ("/etc/postfix /etc/dovecot /etc/vmail /etc/rspamd /etc/redis /etc/clamav "
            "/usr/local/sbin/vmailctl /usr/local/share/vmail")
-# rspamd and Redis must not be restarted either (reload = new main pid for
+# rspamd, Redis and clamd must not be restarted either (reload = new main pid for
 # neither, so the rspamd log is checked too).
 FILTER_PIDS = ("/run/rspamd/rspamd.pid", "/run/redis/redis-server.pid")
 # type, mode, owner, mtime, path, symlink target; then a hash per file
@@ -33,7 +34,7 @@ def rerun(guest):
     before = guest.run(SNAPSHOT).stdout.decode()
     db_before = guest.db_dump()
     pids = (guest.pid_of(POSTFIX_PID), guest.pid_of(DOVECOT_PID),
-            *(guest.pid_of(p) for p in FILTER_PIDS))
+            *(guest.pid_of(p) for p in FILTER_PIDS), antivirus.clamd_pid(guest))
     log_sizes = {path: guest.log_size(path) for path, _ in RELOADS}
     p = guest.run(INSTALL, check=False, timeout=1200)
     after = guest.run(SNAPSHOT).stdout.decode()
@@ -44,7 +45,8 @@ def rerun(guest):
     return dict(before=before, after=after, pids=pids, proc=p, new_log=new_log,
                 db_before=db_before, db_after=db_after,
                 pids_after=(guest.pid_of(POSTFIX_PID), guest.pid_of(DOVECOT_PID),
-                            *(guest.pid_of(p) for p in FILTER_PIDS)))
+                            *(guest.pid_of(p) for p in FILTER_PIDS),
+                            antivirus.clamd_pid(guest)))
 
 
 def test_12_rerun_install_succeeds(guest, rerun):
@@ -71,7 +73,7 @@ def test_12_rerun_install_restarts_nothing(guest, rerun):
     before, after = rerun["pids"], rerun["pids_after"]
     assert None not in before, f"a master pid file is missing before the rerun: {before}"
     assert before == after, \
-        f"master pids (postfix, dovecot, rspamd, redis) changed: {before} -> {after}"
+        f"master pids (postfix, dovecot, rspamd, redis, clamd) changed: {before} -> {after}"
     for path, pattern in RELOADS:
         hits = [l for l in rerun["new_log"][path].splitlines() if pattern.search(l)]
         assert not hits, f"the second run restarted or reloaded ({path}):\n" + "\n".join(hits)

@@ -315,6 +315,39 @@ static void test_spam_round_trip(void **state)
 	free(again);
 }
 
+/* [antivirus]: on by default, yes/no, round-trips. */
+static void test_antivirus(void **state)
+{
+	struct vm_config a, b;
+	char *text, *again;
+
+	(void)state;
+	config_defaults(&a);
+	assert_true(a.antivirus);
+	expect_parse("[antivirus]\nenabled = no\n", &a);
+	assert_false(a.antivirus);
+	expect_parse("[antivirus]\nenabled = yes\n", &a);
+	assert_true(a.antivirus);
+	expect_error("[antivirus]\nenabled = off\n", "must be yes or no");
+	expect_error("[antivirus]\nclamd = yes\n",
+		     "line 2: unknown key 'clamd' in [antivirus]");
+
+	config_defaults(&a);
+	text = config_format(&a);
+	assert_non_null(strstr(text, "\n[antivirus]\n"));
+	assert_non_null(strstr(text, "\nenabled = yes\n"));
+	free(text);
+	a.antivirus = false;
+	text = config_format(&a);
+	assert_non_null(strstr(text, "\nenabled = no\n"));
+	expect_parse(text, &b);
+	assert_memory_equal(&a, &b, sizeof a);
+	again = config_format(&b);
+	assert_string_equal(text, again);
+	free(text);
+	free(again);
+}
+
 static void test_load(void **state)
 {
 	char dir[] = "/tmp/vmail-test-config.XXXXXX", path[256];
@@ -395,6 +428,7 @@ int main(void)
 		cmocka_unit_test(test_format_round_trip),
 		cmocka_unit_test(test_spam_settings),
 		cmocka_unit_test(test_spam_round_trip),
+		cmocka_unit_test(test_antivirus),
 		cmocka_unit_test(test_load),
 		cmocka_unit_test(test_paths_from_environment),
 	};

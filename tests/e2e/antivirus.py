@@ -1,0 +1,90 @@
+"""antivirus - the e2e tests' side of ClamAV.
+
+The guests have no internet, so freshclam cannot fetch the official
+signatures. prepare(guest) writes a one-signature database of the tests' own
+(EICAR, as a ClamAV body signature: it matches the EICAR string anywhere in
+any file, so also inside a decoded attachment or an unpacked zip) into
+/var/lib/clamav, then runs "vmailctl setup", which starts clamd once there
+are signatures (install.sh could not: there were none yet). conftest.py calls
+it once per guest before any test runs.
+
+Also: the EICAR test string, messages carrying it, and stopping clamd.
+"""
+
+import email.policy
+import io
+import time
+import zipfile
+from email.message import EmailMessage
+
+import mailclients
+
+# The standard anti-virus test file (68 bytes); harmless by definition.
+EICAR = r"X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!H+H*"
+SIGNATURE_DB = "/var/lib/clamav/vmail-e2e.ndb"
+# NAME:TARGET(0 = any file):OFFSET(* = anywhere):HEX
+SIGNATURE = f"Vmail-E2E-EICAR:0:*:{EICAR.encode().hex()}\n"
+CLAMD_SOCKET = "/run/clamav/clamd.ctl"
+
+
+def clamd_answers(guest):
+    """True if clamd runs and its socket is there. (The guests have no
+    client to PING it with; "vmailctl setup" itself waits for PONG.)"""
+    return clamd_pid(guest) is not None and \
+        guest.run(["test", "-S", CLAMD_SOCKET], check=False).returncode == 0
+
+
+def clamd_pid(guest):
+    """The pid of the running clamd, or None."""
+    out = guest.run("for p in /proc/[0-9]*; do [ \"$(cat $p/comm 2>/dev/null)\" = clamd ]"
+                    " && echo ${p#/proc/}; done; true").stdout.split()
+    return int(out[0]) if out else None
+
+
+def wait_clamd(guest, up=True, timeout=120):
+    deadline = time.monotonic() + timeout
+    while clamd_answers(guest) != up:
+        assert time.monotonic() < deadline, \
+            f"[{guest.suite}] clamd did not come {'up' if up else 'down'}"
+        time.sleep(0.5)
+
+
+def stop_clamd(guest):
+    pid = clamd_pid(guest)
+    if pid:
+        guest.run(["kill", str(pid)])
+    deadline = time.monotonic() + 30
+    while clamd_pid(guest):
+        assert time.monotonic() < deadline, f"[{guest.suite}] clamd does not stop"
+        time.sleep(0.3)
+
+
+def prepare(guest):
+    if guest.run(["cat", SIGNATURE_DB], check=False).stdout != SIGNATURE.encode():
+        guest.run(["sh", "-c", f"cat > {SIGNATURE_DB} && chown clamav:clamav {SIGNATURE_DB}"],
+                  input=SIGNATURE.encode())
+    if not clamd_answers(guest):
+        guest.vmailctl("setup")       # starts clamd now that it has signatures
+    wait_clamd(guest)
+
+
+def zip_bytes(files):
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in files.items():
+            z.writestr(name, data)
+    return buf.getvalue()
+
+
+def message_with_zip(to, subject, files):
+    """(bytes, marker): a text part and a zip attachment holding files."""
+    marker = "e2e-" + mailclients.secrets.token_hex(8)
+    m = EmailMessage()
+    m["From"] = f"<{mailclients.EXTERNAL_SENDER}>"
+    m["To"] = f"<{to}>"
+    m["Subject"] = f"{subject} {marker}"
+    m["Message-ID"] = f"<{marker}@e2e.example.net>"
+    m.set_content(f"Test message {marker}: see the attachment.\n")
+    m.add_attachment(zip_bytes(files), maintype="application", subtype="zip",
+                     filename="files.zip")
+    return m.as_bytes(policy=email.policy.SMTP), marker
