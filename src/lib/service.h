@@ -8,7 +8,7 @@
  * "dovecot", "rspamd", "redis-server", "clamav-daemon",
  * "clamav-freshclam" (without systemd: rspamd, redis-server and clamd
  * are started as daemons under their own users, and freshclam is not
- * run at all; see service.c).
+ * run at all; see daemons.c).
  */
 #ifndef VMAIL_SERVICE_H
 #define VMAIL_SERVICE_H
