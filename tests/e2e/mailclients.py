@@ -140,6 +140,22 @@ def send(s, sender, recipients, msg, mail_options=()):
     return text
 
 
+def try_send(guest, to, msg, port=25, sender=EXTERNAL_SENDER):
+    """One unauthenticated transaction, as a sending MTA makes it: the
+    first reply of 400 or more (MAIL, RCPT or DATA), or DATA's 250."""
+    with smtp(guest, port) as s:
+        code, text = s.mail(sender)
+        if code >= 400:
+            return code, text
+        code, text = s.rcpt(to)
+        if code >= 400:
+            return code, text
+        try:
+            return s.data(msg)
+        except smtplib.SMTPDataError as e:
+            return e.smtp_code, e.smtp_error
+
+
 def deliver(guest, recipients, subject="e2e", sender=EXTERNAL_SENDER):
     """Send a fresh message from outside on port 25; returns its marker."""
     msg, marker = make_message(sender, recipients, subject)

@@ -3,25 +3,9 @@
 rspamd runs again ("vmailctl setup" starts it), the retry is accepted and
 delivered."""
 
-import smtplib
 
 import spamfilter
-from mailclients import EXTERNAL_SENDER, make_message, send, smtp
-
-
-def _try_send(guest, to, msg):
-    """The first non-2xx/3xx reply of the transaction, or (250, text)."""
-    with smtp(guest, 25) as s:
-        code, text = s.mail(EXTERNAL_SENDER)
-        if code >= 400:
-            return code, text
-        code, text = s.rcpt(to)
-        if code >= 400:
-            return code, text
-        try:
-            return s.data(msg)
-        except smtplib.SMTPDataError as e:
-            return e.smtp_code, e.smtp_error
+from mailclients import EXTERNAL_SENDER, make_message, send, smtp, try_send
 
 
 def test_304_rspamd_down_means_tempfail(guest):
@@ -30,7 +14,7 @@ def test_304_rspamd_down_means_tempfail(guest):
     guest.run(f"kill $(cat {spamfilter.RSPAMD_PID})")
     try:
         spamfilter.wait_milter(guest, up=False)
-        code, text = _try_send(guest, user.address, msg)
+        code, text = try_send(guest, user.address, msg)
         assert 400 <= code < 500, f"with rspamd down got {code} {text!r}"
         assert guest.find_message(user.address, marker) is None
         assert guest.queued_for(user.address) == [], "accepted unscanned"

@@ -4,26 +4,10 @@ stored (rspamd's CLAM_VIRUS_FAIL -> soft reject); once clamd runs again
 gets in unscanned: a virus sent while clamd was down is rejected (5.7.1) on
 its retry, not delivered."""
 
-import smtplib
 import time
 
 import antivirus
-from mailclients import EXTERNAL_SENDER, make_message, smtp
-
-
-def _try_send(guest, to, msg):
-    """The first non-2xx/3xx reply of the transaction, or (250, text)."""
-    with smtp(guest, 25) as s:
-        code, text = s.mail(EXTERNAL_SENDER)
-        if code >= 400:
-            return code, text
-        code, text = s.rcpt(to)
-        if code >= 400:
-            return code, text
-        try:
-            return s.data(msg)
-        except smtplib.SMTPDataError as e:
-            return e.smtp_code, e.smtp_error
+from mailclients import EXTERNAL_SENDER, make_message, try_send
 
 
 def _retry(guest, to, msg, timeout=90):
@@ -31,7 +15,7 @@ def _retry(guest, to, msg, timeout=90):
     to see clamd back) until a final answer."""
     deadline = time.monotonic() + timeout
     while True:
-        code, text = _try_send(guest, to, msg)
+        code, text = try_send(guest, to, msg)
         if not 400 <= code < 500 or time.monotonic() > deadline:
             return code, text
         time.sleep(3)
@@ -45,7 +29,7 @@ def test_311_clamd_down_means_tempfail(guest):
     antivirus.stop_clamd(guest)
     try:
         for msg, marker in ((clean, clean_marker), (virus, virus_marker)):
-            code, text = _try_send(guest, user.address, msg)
+            code, text = try_send(guest, user.address, msg)
             assert 400 <= code < 500, \
                 f"with clamd down got {code} {text!r}\n{guest.explain(marker)}"
             assert guest.find_message(user.address, marker) is None
