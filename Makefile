@@ -63,11 +63,11 @@ build/asan/%.o: %.c
 
 build/tests/%: tests/unit/%.c $(OBJ)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $^ $(PKG_LIBS) $(shell pkg-config --libs cmocka)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $(filter %.c %.o,$^) $(PKG_LIBS) $(shell pkg-config --libs cmocka)
 
 build/asan/tests/%: tests/unit/%.c $(ASAN_OBJ)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(SAN_FLAGS) -o $@ $^ $(PKG_LIBS) $(shell pkg-config --libs cmocka)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(SAN_FLAGS) -o $@ $(filter %.c %.o,$^) $(PKG_LIBS) $(shell pkg-config --libs cmocka)
 
 # The ASan binary is built too: tests/cli/run drives it.
 test: unit unit-asan build/asan/vmailctl
@@ -112,4 +112,4 @@ install: build/vmailctl
 clean:
 	rm -rf build
 
--include $(OBJ:.o=.d) $(ASAN_OBJ:.o=.d)
+-include $(OBJ:.o=.d) $(ASAN_OBJ:.o=.d) $(TESTS:=.d) $(ASAN_TESTS:=.d)

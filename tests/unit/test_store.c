@@ -3,7 +3,7 @@
  * schema and its migrations, domains, mailboxes, aliases, transactions,
  * and the reader ACLs.  DKIM keys and the v1 -> v2 upgrade:
  * test_store_dkim.c.  Each test gets a fresh database in a temporary
- * directory (setup/teardown below).
+ * directory (store_fixture.h).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -22,38 +22,7 @@
 #include <unistd.h>
 
 #include "store/store.h"
-
-struct fixture {
-	char dir[64];
-	char path[96];
-	struct store *s;
-};
-
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof *f);
-
-	assert_non_null(f);
-	strcpy(f->dir, "/tmp/test_store.XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->path, sizeof f->path, "%s/vmail.db", f->dir);
-	f->s = store_open(f->path, true);
-	assert_non_null(f->s);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-	char cmd[128];
-
-	store_close(f->s);
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-	assert_int_equal(system(cmd), 0);
-	free(f);
-	return 0;
-}
+#include "store_fixture.h"
 
 /* ---- helpers ------------------------------------------------------- */
 
@@ -570,7 +539,7 @@ static void test_grant_refuses_symlinked_wal(void **state)
 	assert_non_null(f->s);
 }
 
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, store_fixture_setup, store_fixture_teardown)
 
 int main(void)
 {

@@ -17,38 +17,17 @@
 #include <string.h>
 
 #include "store/store.h"
+#include "store_fixture.h"
 
-struct fixture {
-	char dir[64];
-	char path[96];
-	struct store *s;
-};
-
+/* Every test starts with two hosted domains. */
 static int setup(void **state)
 {
-	struct fixture *f = calloc(1, sizeof *f);
+	struct fixture *f;
 
-	assert_non_null(f);
-	strcpy(f->dir, "/tmp/test_store_dkim.XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->path, sizeof f->path, "%s/vmail.db", f->dir);
-	f->s = store_open(f->path, true);
-	assert_non_null(f->s);
+	store_fixture_setup(state);
+	f = *state;
 	assert_int_equal(store_domain_add(f->s, "example.com"), STORE_OK);
 	assert_int_equal(store_domain_add(f->s, "example.org"), STORE_OK);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-	char cmd[128];
-
-	store_close(f->s);
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-	assert_int_equal(system(cmd), 0);
-	free(f);
 	return 0;
 }
 
@@ -251,7 +230,7 @@ static void test_upgrade_v1_in_place(void **state)
 	store_close(s);
 }
 
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, store_fixture_teardown)
 
 int main(void)
 {
