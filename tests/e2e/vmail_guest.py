@@ -31,7 +31,13 @@ MAIL_LOG = "/var/log/mail.log"
 DOVECOT_LOG = "/var/log/dovecot.log"
 POSTFIX_PID = "/var/spool/postfix/pid/master.pid"
 DOVECOT_PID = "/run/dovecot/master.pid"
-STATE = os.environ.get("VMAIL_E2E_STATE", "/run/vmail-e2e")
+_INSTANCE = os.environ.get("VMAIL_E2E_INSTANCE", "0")
+STATE = os.environ.get("VMAIL_E2E_STATE",
+                       "/run/vmail-e2e" + ("" if _INSTANCE == "0" else "-" + _INSTANCE))
+# The host's addresses on the guests' bridge (see tests/e2e/run): the
+# harness's own, and a second client the guests have never seen.
+HOST_IP = os.environ.get("VMAIL_E2E_HOST_IP", f"198.18.{_INSTANCE}.1")
+CLIENT2_IP = os.environ.get("VMAIL_E2E_CLIENT2_IP", f"198.18.{_INSTANCE}.2")
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GUEST_CMD = os.environ.get("VMAIL_E2E_GUEST_CMD", os.path.join(HERE, "guest"))
