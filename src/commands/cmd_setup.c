@@ -5,6 +5,7 @@
  *   vmailctl setup [--hostname FQDN] [--domain DOMAIN] [--admin ADDRESS]
  *                  [--admin-password-stdin] [--message-size-limit SIZE]
  *                  [--default-quota SIZE] [--antivirus | --no-antivirus]
+ *                  [--spam rspamd|spamassassin]
  *
  * The first run needs --hostname and --domain; they are written to
  * /etc/vmail/vmail.conf, which later runs read (flags given again update
@@ -17,8 +18,9 @@
  *   5. Postfix, Dovecot, rspamd and Redis configuration from the
  *      templates, checked with "postfix check" / "doveconf -n" /
  *      "rspamadm configtest" before they are installed
- *   6. services: Redis, clamd, rspamd, Postfix, Dovecot; started if stopped,
- *      reloaded if their files changed
+ *   6. services: Redis, clamd, spamd, rspamd, Postfix, Dovecot; started
+ *      if stopped, reloaded if their files changed (spamd runs only with
+ *      [spam] engine = spamassassin, and is stopped otherwise)
  *   7. the first domain, the admin mailbox, postmaster@ and abuse@
  *   8. DKIM: an active key for every domain, key permissions, the
  *      selectors map the signer reads
@@ -49,6 +51,7 @@ static const char setup_usage[] =
 	"                      [--admin ADDRESS] [--admin-password-stdin]\n"
 	"                      [--message-size-limit SIZE] [--default-quota SIZE]\n"
 	"                      [--antivirus | --no-antivirus]\n"
+	"                      [--spam rspamd|spamassassin]\n"
 	"\n"
 	"Configure Postfix and Dovecot as a virtual mail server and start\n"
 	"them.  Safe to run again: only what differs is changed, and a run\n"
@@ -73,6 +76,9 @@ static const char setup_usage[] =
 	"      --no-antivirus          turn ClamAV off ([antivirus] enabled =\n"
 	"                              no; saves the ~1-1.5 GB of RAM clamd needs)\n"
 	"      --antivirus             turn ClamAV on again (the default)\n"
+	"      --spam ENGINE           who scores incoming mail: rspamd (the\n"
+	"                              default) or spamassassin (spamd, asked\n"
+	"                              by rspamd; [spam] engine)\n"
 	"  -h, --help                  show this help\n"
 	"\n"
 	"Local changes go in /etc/vmail/local/ (postfix-main.cf,\n"
@@ -84,6 +90,8 @@ struct setup_flags {
 	const char *message_size_limit, *default_quota;
 	bool admin_password_stdin;
 	int antivirus;                 /* -1 not given, 0 off, 1 on */
+	const char *spam;              /* --spam ENGINE, or NULL */
+	enum vm_spam_engine spam_engine;   /* ... parsed */
 };
 
 static int parse_flags(int argc, char **argv, struct setup_flags *f)
@@ -97,6 +105,7 @@ static int parse_flags(int argc, char **argv, struct setup_flags *f)
 		{ "default-quota", required_argument, NULL, 'q' },
 		{ "antivirus", no_argument, NULL, 'V' },
 		{ "no-antivirus", no_argument, NULL, 'N' },
+		{ "spam", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -114,9 +123,18 @@ static int parse_flags(int argc, char **argv, struct setup_flags *f)
 		case 'q': f->default_quota = optarg; break;
 		case 'V': f->antivirus = 1; break;
 		case 'N': f->antivirus = 0; break;
+		case 'S': f->spam = optarg; break;
 		case 'h': return cmd_help(setup_usage);
 		default: return cmd_usage_error(setup_usage, NULL);
 		}
+	}
+	if (f->spam && !config_parse_spam_engine(f->spam, &f->spam_engine)) {
+		char shown[80], msg[160];
+
+		snprintf(msg, sizeof msg, "setup: --spam: '%s' is not a spam "
+			 "engine (rspamd or spamassassin)",
+			 cmd_shown(f->spam, shown));
+		return cmd_usage_error(setup_usage, msg);
 	}
 	if (optind < argc) {
 		char shown[80], msg[128];
@@ -149,6 +167,8 @@ static bool merge_flags(const struct setup_flags *f, struct vm_config *cfg)
 		return false;
 	if (f->antivirus >= 0)
 		cfg->antivirus = f->antivirus;
+	if (f->spam)
+		cfg->spam_engine = f->spam_engine;
 	if (cfg->message_size_limit == 0) {
 		vm_err("the message size limit must be greater than 0");
 		return false;

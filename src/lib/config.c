@@ -48,6 +48,7 @@ enum kind {
 	K_PATH,     /* an absolute path */
 	K_SCORE,    /* a spam score, 0 < n <= 1000, two decimals at most */
 	K_BOOL,     /* yes or no */
+	K_ENGINE,   /* rspamd or spamassassin */
 };
 
 struct setting {
@@ -93,8 +94,12 @@ static const struct setting settings[] = {
 	{ "paths", "mail", K_PATH, offsetof(struct vm_config, mail_root),
 	  sizeof ((struct vm_config *)0)->mail_root,
 	  "Where mail is kept: one Maildir per mailbox, in DOMAIN/USER/." },
+	{ "spam", "engine", K_ENGINE, offsetof(struct vm_config, spam_engine), 0,
+	  "Who scores incoming mail: \"rspamd\" or \"spamassassin\" (spamd,\n"
+	  "asked by rspamd; install.sh --spam spamassassin installs it).\n"
+	  "The thresholds below apply to that score either way." },
 	{ "spam", "reject", K_SCORE, offsetof(struct vm_config, spam_reject), 0,
-	  "rspamd scores every incoming message; the higher, the more likely\n"
+	  "Every incoming message gets a score; the higher, the more likely\n"
 	  "spam.  At or above this score the message is refused at the end\n"
 	  "of DATA (554 5.7.1) and never stored.  See docs/filtering.md." },
 	{ "spam", "add_header", K_SCORE,
@@ -126,6 +131,30 @@ static const char FILE_HEADER[] =
 	"# Unknown sections and keys are errors, so a typo cannot pass\n"
 	"# unnoticed.  Sizes take the binary units K, M, G and T (50M, 2G).\n";
 
+static const char *const engine_names[] = {
+	[VM_SPAM_RSPAMD] = "rspamd",
+	[VM_SPAM_SPAMASSASSIN] = "spamassassin",
+};
+
+const char *config_spam_engine_name(enum vm_spam_engine engine)
+{
+	if ((size_t)engine >= sizeof engine_names / sizeof engine_names[0])
+		return "?";
+	return engine_names[engine];
+}
+
+bool config_parse_spam_engine(const char *name, enum vm_spam_engine *out)
+{
+	for (size_t i = 0; i < sizeof engine_names / sizeof engine_names[0];
+	     i++) {
+		if (!strcmp(name, engine_names[i])) {
+			*out = (enum vm_spam_engine)i;
+			return true;
+		}
+	}
+	return false;
+}
+
 void config_defaults(struct vm_config *cfg)
 {
 	memset(cfg, 0, sizeof *cfg);
@@ -135,6 +164,7 @@ void config_defaults(struct vm_config *cfg)
 	vm_strlcpy(cfg->tls_key, DEFAULT_TLS_KEY, sizeof cfg->tls_key);
 	vm_strlcpy(cfg->database, VMAIL_DB_PATH, sizeof cfg->database);
 	vm_strlcpy(cfg->mail_root, DEFAULT_MAIL_ROOT, sizeof cfg->mail_root);
+	cfg->spam_engine = VM_SPAM_RSPAMD;
 	cfg->spam_reject = DEFAULT_SPAM_REJECT;
 	cfg->spam_add_header = DEFAULT_SPAM_ADD_HEADER;
 	cfg->spam_greylist = DEFAULT_SPAM_GREYLIST;
@@ -342,6 +372,17 @@ static bool store_value(struct parse *p, const struct setting *s,
 			memcpy(field, &b, sizeof b);
 		break;
 	}
+	case K_ENGINE: {
+		enum vm_spam_engine e;
+
+		ok = config_parse_spam_engine(buf, &e);
+		if (ok)
+			memcpy(field, &e, sizeof e);
+		else
+			vm_snprintf(why, sizeof why, "must be rspamd or "
+				    "spamassassin");
+		break;
+	}
 	}
 	if (!ok) {
 		parse_error(p, "%s: %s", s->key, why);
@@ -546,6 +587,11 @@ char *config_format(const struct vm_config *cfg)
 
 			memcpy(&b, field, sizeof b);
 			field = b ? "yes" : "no";
+		} else if (s->kind == K_ENGINE) {
+			enum vm_spam_engine e;
+
+			memcpy(&e, field, sizeof e);
+			field = config_spam_engine_name(e);
 		}
 		if (strlen(field) > VM_CONF_VALUE_MAX)
 			too_long = true;

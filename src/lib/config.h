@@ -19,7 +19,8 @@
  *   database = /var/lib/vmail/vmail.db
  *   mail = /var/vmail
  *
- *   [spam]                          ; rspamd's actions, by score
+ *   [spam]                          ; the actions, by score
+ *   engine = rspamd                 ; who scores: rspamd or spamassassin
  *   reject = 15                     ; 5.7.1 at the end of DATA
  *   add_header = 6                  ; "X-Spam: Yes", filed into Junk
  *   greylist = 4                    ; 4xx "try again later"
@@ -36,7 +37,8 @@
  * address values are lower-cased; sizes as in size.h; paths must be
  * absolute, without white space.  Scores are decimal numbers with at
  * most two decimals, 0 < score <= 1000, and must rise strictly from
- * greylist to add_header to reject; booleans are "yes" or "no".
+ * greylist to add_header to reject; booleans are "yes" or "no"; the
+ * engine is "rspamd" or "spamassassin" (spamd scores, through rspamd).
  */
 #ifndef VMAIL_CONFIG_H
 #define VMAIL_CONFIG_H
@@ -52,6 +54,14 @@
  * make config_format fail. */
 #define VM_CONF_VALUE_MAX 160
 
+/* Who scores incoming mail ([spam] engine).  rspamd is the milter
+ * either way; with SPAMASSASSIN it asks spamd and counts only its
+ * score (docs/filtering.md). */
+enum vm_spam_engine {
+	VM_SPAM_RSPAMD,
+	VM_SPAM_SPAMASSASSIN,
+};
+
 struct vm_config {
 	char hostname[254];
 	char domain[254];
@@ -62,6 +72,7 @@ struct vm_config {
 	char tls_key[4096];
 	char database[4096];
 	char mail_root[4096];
+	enum vm_spam_engine spam_engine;
 	/* Spam scores in hundredths (6.5 -> 650), so they round-trip. */
 	int32_t spam_reject;
 	int32_t spam_add_header;
@@ -73,6 +84,11 @@ struct vm_config {
 /* A spam score (hundredths) as the shortest decimal that parses back to
  * it: 1500 -> "15", 650 -> "6.5", 625 -> "6.25".  buf >= 16 bytes. */
 void config_format_score(int32_t score, char *buf, size_t len);
+
+/* "rspamd" / "spamassassin", and back: false for anything else
+ * (exact, lower case). */
+const char *config_spam_engine_name(enum vm_spam_engine engine);
+bool config_parse_spam_engine(const char *name, enum vm_spam_engine *out);
 
 /* Fill cfg with the defaults. */
 void config_defaults(struct vm_config *cfg);

@@ -41,6 +41,7 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg.spam_add_header, 600);
 	assert_int_equal(cfg.spam_greylist, 400);
 	assert_true(cfg.greylisting);
+	assert_int_equal(cfg.spam_engine, VM_SPAM_RSPAMD);
 }
 
 static void expect_parse(const char *text, struct vm_config *cfg)
@@ -348,6 +349,57 @@ static void test_antivirus(void **state)
 	free(again);
 }
 
+/* [spam] engine: rspamd by default, rspamd or spamassassin exactly,
+ * round-trips; the name helpers agree with the parser. */
+static void test_spam_engine(void **state)
+{
+	struct vm_config a, b;
+	enum vm_spam_engine e = VM_SPAM_RSPAMD;
+	char *text, *again;
+
+	(void)state;
+	expect_parse("[spam]\nreject = 20\n", &a);
+	assert_int_equal(a.spam_engine, VM_SPAM_RSPAMD);
+	expect_parse("[spam]\nengine = spamassassin\n", &a);
+	assert_int_equal(a.spam_engine, VM_SPAM_SPAMASSASSIN);
+	expect_parse("[spam]\nengine = rspamd\n", &a);
+	assert_int_equal(a.spam_engine, VM_SPAM_RSPAMD);
+	expect_error("[spam]\nengine = SpamAssassin\n",
+		     "line 2: engine: must be rspamd or spamassassin");
+	expect_error("[spam]\nengine = spamd\n", "must be rspamd or spamassassin");
+	expect_error("[spam]\nengine =\n", "must be rspamd or spamassassin");
+	expect_error("[spam]\nengine = rspamd\nengine = spamassassin\n",
+		     "line 3: 'engine' is set twice");
+	expect_error("[antivirus]\nengine = rspamd\n",
+		     "unknown key 'engine' in [antivirus]");
+
+	assert_true(config_parse_spam_engine("spamassassin", &e));
+	assert_int_equal(e, VM_SPAM_SPAMASSASSIN);
+	assert_true(config_parse_spam_engine("rspamd", &e));
+	assert_int_equal(e, VM_SPAM_RSPAMD);
+	assert_false(config_parse_spam_engine("rspamd ", &e));
+	assert_false(config_parse_spam_engine("", &e));
+	assert_int_equal(e, VM_SPAM_RSPAMD);
+	assert_string_equal(config_spam_engine_name(VM_SPAM_RSPAMD), "rspamd");
+	assert_string_equal(config_spam_engine_name(VM_SPAM_SPAMASSASSIN),
+			    "spamassassin");
+
+	config_defaults(&a);
+	text = config_format(&a);
+	assert_non_null(strstr(text, "\n[spam]\n"));
+	assert_non_null(strstr(text, "\nengine = rspamd\n"));
+	free(text);
+	a.spam_engine = VM_SPAM_SPAMASSASSIN;
+	text = config_format(&a);
+	assert_non_null(strstr(text, "\nengine = spamassassin\n"));
+	expect_parse(text, &b);
+	assert_memory_equal(&a, &b, sizeof a);
+	again = config_format(&b);
+	assert_string_equal(text, again);
+	free(text);
+	free(again);
+}
+
 static void test_load(void **state)
 {
 	char dir[] = "/tmp/vmail-test-config.XXXXXX", path[256];
@@ -429,6 +481,7 @@ int main(void)
 		cmocka_unit_test(test_spam_settings),
 		cmocka_unit_test(test_spam_round_trip),
 		cmocka_unit_test(test_antivirus),
+		cmocka_unit_test(test_spam_engine),
 		cmocka_unit_test(test_load),
 		cmocka_unit_test(test_paths_from_environment),
 	};
