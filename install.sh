@@ -32,6 +32,10 @@ MAIL_PACKAGES="$MAIL_PACKAGES rspamd redis-server"
 # [antivirus] enabled = no in /etc/vmail/vmail.conf: clamd needs about
 # 1-1.5 GB of RAM with the official signatures.
 AV_PACKAGES="clamav-daemon clamav-freshclam"
+# SpamAssassin, with --spam spamassassin or [spam] engine = spamassassin:
+# spamd scores the mail (rspamd asks it), spamc lets the learning
+# scripts train it.
+SA_PACKAGES="spamd spamc"
 
 usage() {
 	cat <<'EOF'
@@ -49,11 +53,14 @@ Install vmail on this Debian or Ubuntu machine, in five steps:
 in /etc/vmail/vmail.conf.  Every option is passed to "vmailctl setup":
   --hostname FQDN  --domain DOMAIN  --admin ADDRESS
   --admin-password-stdin  --message-size-limit SIZE  --default-quota SIZE
-  --no-antivirus  --antivirus
+  --no-antivirus  --antivirus  --spam rspamd|spamassassin
 --no-antivirus leaves out ClamAV (clamav-daemon, clamav-freshclam) and
 turns virus scanning off; it saves the 1-1.5 GB of RAM clamd needs.
 The choice is kept in /etc/vmail/vmail.conf ([antivirus] enabled);
 --antivirus turns scanning on again.
+--spam spamassassin installs SpamAssassin (spamd, spamc) and makes it
+score incoming mail instead of rspamd's own rules ([spam] engine);
+--spam rspamd goes back (spamd is stopped, the packages stay).
 
 Running it again is safe: it changes only what is not right yet.
 EOF
@@ -160,6 +167,34 @@ antivirus_wanted() {
 	[ "$want" != no ]
 }
 
+# Which spam engine?  The last --spam wins; without one, [spam] engine in
+# vmail.conf decides (default: rspamd).  vmailctl setup checks the name.
+spam_engine() {
+	engine=
+	next=
+	for arg in "$@"; do
+		if [ -n "$next" ]; then
+			engine=$arg
+			next=
+			continue
+		fi
+		case $arg in
+		--spam) next=yes ;;
+		--spam=*) engine=${arg#--spam=} ;;
+		esac
+	done
+	if [ -z "$engine" ] && [ -f /etc/vmail/vmail.conf ]; then
+		engine=$(awk '
+			/^[ \t]*\[/ { sec = $0; gsub(/[][ \t]/, "", sec); next }
+			sec == "spam" && /^[ \t]*engine[ \t]*=/ {
+				v = $0; sub(/^[^=]*=[ \t]*/, "", v)
+				sub(/[ \t]+[;#].*$/, "", v)
+				sub(/[ \t]*$/, "", v); print v
+			}' /etc/vmail/vmail.conf)
+	fi
+	printf '%s' "${engine:-rspamd}"
+}
+
 # The packages of the list that are not installed yet.
 missing_packages() {
 	for pkg in "$@"; do
@@ -171,6 +206,9 @@ missing_packages() {
 install_packages() {
 	if antivirus_wanted "$@"; then
 		MAIL_PACKAGES="$MAIL_PACKAGES $AV_PACKAGES"
+	fi
+	if [ "$(spam_engine "$@")" = spamassassin ]; then
+		MAIL_PACKAGES="$MAIL_PACKAGES $SA_PACKAGES"
 	fi
 	# shellcheck disable=SC2086
 	missing=$(missing_packages $BUILD_PACKAGES $MAIL_PACKAGES)

@@ -307,8 +307,9 @@ static bool converge_service(const char *name, bool changed, int *started)
 	return service_reload(name) >= 0;
 }
 
-/* Step 6.  Redis and clamd before rspamd (its state, its virus scanner;
- * see setup_antivirus), rspamd before Postfix (the
+/* Step 6.  Redis, clamd and spamd before rspamd (its state, its virus
+ * scanner, its spam scorer with engine = spamassassin; see
+ * setup_antivirus, setup_spamassassin), rspamd before Postfix (the
  * milter: without it Postfix answers 4xx), Postfix before Dovecot: it
  * creates /var/spool/postfix/private, where Dovecot puts its LMTP and
  * auth sockets. */
@@ -317,6 +318,7 @@ static bool setup_services(struct setup *st)
 	return converge_service("redis-server", st->redis_changed,
 				&st->redis_started) &&
 	       setup_antivirus(st) &&
+	       setup_spamassassin(st) &&
 	       converge_service("rspamd", st->rspamd_changed,
 				&st->rspamd_started) &&
 	       converge_service("postfix", st->postfix_changed,

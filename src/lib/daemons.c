@@ -20,6 +20,12 @@
  *                  clamd.conf names; SIGUSR2 reloads signatures
  *   clamav-freshclam  not run at all without systemd (no timer to run
  *                  it; the test roots have no internet)
+ *   spamd          SpamAssassin's daemon ([spam] engine = spamassassin):
+ *                  started as root with service_spamd_options (it drops
+ *                  to debian-spamd itself) and --syslog to a file;
+ *                  compiling its rules takes seconds, so starting waits
+ *                  until its port accepts connections; pid file; SIGHUP
+ *                  re-reads its configuration, SIGTERM stops
  */
 #include <errno.h>
 #include <pwd.h>
@@ -29,6 +35,8 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 #include <unistd.h>
 
 #include "lib/daemons.h"
@@ -42,6 +50,27 @@
 #define STEP_US (50 * 1000)       /* polls are 50 ms apart */
 #define WAIT_STEPS 200            /* 10 s */
 #define CLAMD_WAIT_STEPS 3600     /* 3 min (full signatures) */
+#define SPAMD_WAIT_STEPS 2400     /* 2 min (compiling the rules) */
+#define SPAMD_LOG "/var/log/spamd.log"
+
+/* How spamd runs, with systemd (the drop-in, setup_filter.c) and
+ * without (below): on 127.0.0.1 only, as debian-spamd (the Debian
+ * package's user, whose home /var/lib/spamassassin holds the Bayes
+ * database), with the site configuration only (/etc/spamassassin, no
+ * per-user preferences: rspamd asks for every recipient at once), and
+ * learning (spamc -L) allowed from this machine. */
+const char *const service_spamd_options[] = {
+	"--pidfile=" SERVICE_SPAMD_PIDFILE,
+	"--username=debian-spamd",
+	"--groupname=debian-spamd",
+	"--helper-home-dir=/var/lib/spamassassin",
+	"--nouser-config",
+	"--listen=" SERVICE_SPAMD_HOST ":" SERVICE_SPAMD_PORT,
+	"--allowed-ips=127.0.0.1",
+	"--allow-tell",
+	"--max-children=5",
+	NULL,
+};
 
 /* ---- helpers ---------------------------------------------------------- */
 
@@ -251,6 +280,58 @@ static int clamd_start(void)
 static int clamd_reload(void) { return signal_pid(clamd_pid(), SIGUSR2); }
 static int clamd_stop(void) { return signal_pid(clamd_pid(), SIGTERM); }
 
+/* ---- spamd ------------------------------------------------------------- */
+
+/* Does spamd's port accept a connection? */
+static bool spamd_listens(void)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_port = htons(atoi(SERVICE_SPAMD_PORT)) };
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	bool ok;
+
+	if (fd < 0)
+		return false;
+	inet_pton(AF_INET, SERVICE_SPAMD_HOST, &sa.sin_addr);
+	ok = connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0;
+	close(fd);
+	return ok;
+}
+
+static bool spamd_running(void)
+{
+	return pidfile_pid(SERVICE_SPAMD_PIDFILE) != 0;
+}
+
+static int spamd_start(void)
+{
+	const char *argv[16] = { "spamd", "--daemonize",
+				 "--syslog=" SPAMD_LOG };
+	size_t n = 3;
+
+	for (size_t i = 0; service_spamd_options[i] && n < 15; i++)
+		argv[n++] = service_spamd_options[i];
+	argv[n] = NULL;
+	if (vm_run_quiet(argv) != 0)
+		return -1;
+	for (int i = 0; i < SPAMD_WAIT_STEPS; i++) {
+		if (spamd_running() && spamd_listens())
+			return 0;
+		usleep(STEP_US);
+	}
+	return -1;
+}
+
+static int spamd_reload(void)
+{
+	return signal_pid(pidfile_pid(SERVICE_SPAMD_PIDFILE), SIGHUP);
+}
+
+static int spamd_stop(void)
+{
+	return signal_pid(pidfile_pid(SERVICE_SPAMD_PIDFILE), SIGTERM);
+}
+
 /* ---- freshclam: only under systemd ---------------------------------------- */
 
 static bool never(void) { return false; }
@@ -272,6 +353,8 @@ static const struct daemon daemons[] = {
 	  clamd_running, clamd_start, clamd_reload, clamd_stop },
 	{ "clamav-freshclam", "/var/log/clamav/freshclam.log", NULL, false,
 	  never, nothing, nothing, nothing },
+	{ "spamd", SPAMD_LOG, "journalctl -u spamd", false,
+	  spamd_running, spamd_start, spamd_reload, spamd_stop },
 };
 
 const struct daemon *daemon_find(const char *name)

@@ -6,9 +6,9 @@
  * "postfix start|reload|stop|status", "dovecot", "doveadm reload|stop".
  * Names are the systemd unit names without ".service": "postfix",
  * "dovecot", "rspamd", "redis-server", "clamav-daemon",
- * "clamav-freshclam" (without systemd: rspamd, redis-server and clamd
- * are started as daemons under their own users, and freshclam is not
- * run at all; see daemons.c).
+ * "clamav-freshclam", "spamd" (without systemd: rspamd, redis-server and
+ * clamd are started as daemons under their own users, spamd drops to
+ * its own, and freshclam is not run at all; see daemons.c).
  */
 #ifndef VMAIL_SERVICE_H
 #define VMAIL_SERVICE_H
@@ -26,6 +26,14 @@ int service_stop(const char *name);
 /* Stop, and with systemd also disable (so it does not come back at
  * boot).  1 stopped, 0 was not running, -1 error. */
 int service_disable(const char *name);
+
+/* spamd ([spam] engine = spamassassin): where rspamd finds it, its pid
+ * file, and the options it runs with (NULL-terminated; both back ends
+ * use them: daemons.c directly, setup_filter.c in the systemd drop-in). */
+#define SERVICE_SPAMD_HOST "127.0.0.1"
+#define SERVICE_SPAMD_PORT "783"
+#define SERVICE_SPAMD_PIDFILE "/run/spamd.pid"
+extern const char *const service_spamd_options[];
 
 /* clamd's socket (Debian's LocalSocket in /etc/clamav/clamd.conf). */
 #define SERVICE_CLAMD_SOCKET "/run/clamav/clamd.ctl"

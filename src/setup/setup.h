@@ -9,7 +9,7 @@
  *   setup_check.c      "postfix check", "doveconf -n", "sievec" and
  *                      "rspamadm configtest" on a candidate
  *   setup_filter.c     rspamd and Redis: users, groups, systemd drop-in;
- *                      ClamAV's daemons
+ *                      ClamAV's daemons; spamd
  *   setup_directory.c  first domain, admin mailbox, postmaster@/abuse@
  *   setup_dkim.c       an active DKIM key for every domain, key
  *                      permissions, the selectors map
@@ -59,6 +59,7 @@ struct setup {
 	int rspamd_started;
 	int redis_started;
 	int clamd_started;
+	int spamd_started;
 	bool clamd_waiting;            /* antivirus on, no signatures yet */
 };
 
@@ -126,6 +127,10 @@ bool setup_filter_system(struct setup *st);
  * freshclam) started, or stopped and disabled.  Without signatures
  * clamd cannot start: sets clamd_waiting and succeeds. */
 bool setup_antivirus(struct setup *st);
+/* spamd as [spam] engine says: with spamassassin started (with systemd
+ * through vmail's drop-in, restarted when that changed), otherwise
+ * stopped and disabled if installed. */
+bool setup_spamassassin(struct setup *st);
 
 /* setup_directory.c: the first domain, the admin mailbox and the
  * postmaster@ and abuse@ aliases (each only if absent). */

@@ -92,6 +92,25 @@ static void print_antivirus(const struct setup *st)
 					   "(freshclam)" : "see /var/log/clamav/");
 }
 
+/* The spam filter: rspamd always (the milter), spamd with engine =
+ * spamassassin. */
+static void print_spam(const struct setup *st)
+{
+	printf("  rspamd   %-11s milter for all mail: DKIM signing, SPF/DKIM/"
+	       "DMARC checks,\n"
+	       "                       greylisting, the actions by score\n",
+	       state("rspamd"));
+	if (st->cfg.spam_engine == VM_SPAM_SPAMASSASSIN)
+		printf("  spamd    %-11s [spam] engine = spamassassin: "
+		       "SpamAssassin scores\n"
+		       "                       incoming mail (asked by rspamd on "
+		       "%s:%s)\n",
+		       state("spamd"), SERVICE_SPAMD_HOST, SERVICE_SPAMD_PORT);
+	else
+		printf("                       [spam] engine = rspamd: rspamd's "
+		       "own rules score the mail\n");
+}
+
 static void print_services(const struct setup *st)
 {
 	printf("Services\n"
@@ -105,6 +124,7 @@ static void print_services(const struct setup *st)
 	       "                       on local sockets, quota policy on "
 	       "127.0.0.1:12340\n",
 	       state("postfix"), state("dovecot"));
+	print_spam(st);
 	print_antivirus(st);
 }
 
