@@ -14,6 +14,7 @@ import os
 import pytest
 
 import antivirus
+import spamassassin as sa
 import spamfilter
 from vmail_guest import STATE, Guest
 
@@ -47,3 +48,20 @@ def guest(request):
     antivirus.prepare(g)
     spamfilter.prepare(g)
     return g
+
+
+@pytest.fixture
+def spamassassin(guest):
+    """[spam] engine = spamassassin for this test (see spamassassin.py)."""
+    sa.use_engine(guest, "spamassassin")
+    return guest
+
+
+@pytest.fixture(autouse=True)
+def _rspamd_engine_unless_asked(request):
+    """Every test that does not ask for the "spamassassin" fixture runs with
+    the default engine, rspamd: switch back if an earlier test left
+    SpamAssassin selected. (Tests that switch engines themselves restore
+    rspamd at their end.)"""
+    if "guest" in request.fixturenames and "spamassassin" not in request.fixturenames:
+        sa.use_engine(request.getfixturevalue("guest"), "rspamd")
