@@ -87,6 +87,23 @@ def install_overrides(guest):
         wait_spamd(guest)
 
 
+def wait_reloaded(guest, log_offset, timeout=60):
+    """After a reload (SIGHUP, sent by setup when rspamd's files changed),
+    rspamd's old workers keep accepting mail with the old configuration
+    until the new ones run; then the main process tells the old ones to
+    stop. Wait for that (rspamd's log from log_offset on)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        new = guest.run(["tail", "-c", f"+{log_offset + 1}", RSPAMD_LOG],
+                        check=False).stdout
+        if b"rspamd_hup_handler: kill old workers" in new:
+            break
+        assert time.monotonic() < deadline, \
+            f"[{guest.suite}] rspamd did not finish reloading within {timeout}s"
+        time.sleep(0.5)
+    spamfilter.wait_milter(guest)
+
+
 def install(guest, *args, timeout=1200):
     """Run ./install.sh ARGS in the guest; returns the finished process."""
     return guest.run(" ".join([INSTALL, *args]), check=False, timeout=timeout)
@@ -94,10 +111,11 @@ def install(guest, *args, timeout=1200):
 
 def use_engine(guest, name):
     """Select the spam engine (no-op if it is selected already)."""
-    if engine(guest) == name and (name == "rspamd" or spamd_up(guest)):
-        return
     if name == "spamassassin":
         install_overrides(guest)
+    if engine(guest) == name and (name == "rspamd" or spamd_up(guest)):
+        return
+    offset = guest.log_size(RSPAMD_LOG)
     p = install(guest, "--spam", name)
     assert p.returncode == 0, \
         f"[{guest.suite}] install.sh --spam {name} failed ({p.returncode}):\n" \
@@ -105,10 +123,7 @@ def use_engine(guest, name):
     assert engine(guest) == name, f"[{guest.suite}] vmail.conf: {guest.read(CONF)}"
     if name == "spamassassin":
         wait_spamd(guest)
-    spamfilter.wait_milter(guest)
-    # rspamd reloaded its configuration: its old workers may still answer
-    # for a moment, with the old engine (see spamfilter.reload).
-    time.sleep(3)
+    wait_reloaded(guest, offset)
 
 
 def rspamd_verdict(guest, marker, timeout=20):
