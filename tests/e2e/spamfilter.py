@@ -1,16 +1,16 @@
 """spamfilter - the e2e tests' side of rspamd.
 
 prepare(guest) puts the test-environment overrides of tests/e2e/rspamd-override/
-into the guest's /etc/rspamd/override.d/ (see the comments there: the guests
-have no DNS) and reloads rspamd. "@HOST_IP@" in them becomes the harness's
-address on the bridge. conftest.py calls it once per guest before
-any test runs.
+into the guest's /etc/rspamd/override.d/ (see the comments there: rspamd
+asks the tests' own DNS server) and reloads rspamd. "@HOST_IP@" in them
+becomes the harness's address on the bridge, "@DNS_IP@" the test DNS
+server's. conftest.py calls it once per guest before any test runs.
 """
 
 import os
 import time
 
-from vmail_guest import HOST_IP
+from vmail_guest import DNS_IP, HOST_IP
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OVERRIDE_SRC = os.path.join(HERE, "rspamd-override")
@@ -61,7 +61,8 @@ def prepare(guest):
     changed = False
     for name in sorted(os.listdir(OVERRIDE_SRC)):
         with open(os.path.join(OVERRIDE_SRC, name), "rb") as f:
-            data = f.read().replace(b"@HOST_IP@", HOST_IP.encode())
+            data = (f.read().replace(b"@HOST_IP@", HOST_IP.encode())
+                    .replace(b"@DNS_IP@", DNS_IP.encode()))
         path = f"{OVERRIDE_DIR}/{name}"
         if guest.run(["cat", path], check=False).stdout != data:
             guest.run(["sh", "-c", f"cat > {path}"], input=data)
