@@ -33,7 +33,10 @@ PIDFILES = (POSTFIX_PID, DOVECOT_PID, spamfilter.RSPAMD_PID, "/run/redis/redis-s
 RELOADS = [
     (MAIL_LOG, re.compile(r"postfix/master\[\d+\]: (reload|daemon started|terminating)")),
     (DOVECOT_LOG, re.compile(r"SIGHUP received|Dovecot v\S+ .*starting up|master: .*shutting down", re.I)),
-    (sa.RSPAMD_LOG, re.compile(r"\(main\).*(terminating|hup|reload|spawn process)", re.I)),
+    # (an old worker of the switch before, finishing late, is "do not
+    # respawn process ...": not a reload)
+    (sa.RSPAMD_LOG, re.compile(r"^(?!.*do not respawn).*\(main\).*"
+                               r"(terminating|hup|reload|spawn process)", re.I)),
     (sa.SPAMD_LOG, re.compile(r"server (started|pid|hit by|killed)|SIG(HUP|TERM)", re.I)),
 ]
 FILLER = [f"Line {i} of a long newsletter that says nothing much at all." for i in range(200)]
