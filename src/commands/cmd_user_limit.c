@@ -49,8 +49,8 @@ struct limit_args {
  * printed. */
 static bool parse_limit(const char *what, const char *arg, int64_t *out)
 {
-	int64_t n = 0;
-	char shown[80];
+	char why[128], shown[80];
+	uint32_t n;
 
 	if (!strcmp(arg, "default")) {
 		*out = STORE_LIMIT_DEFAULT;
@@ -60,17 +60,9 @@ static bool parse_limit(const char *what, const char *arg, int64_t *out)
 		*out = 0;
 		return true;
 	}
-	for (const char *c = arg; *c; c++) {
-		if (*c < '0' || *c > '9' || n > VM_SEND_LIMIT_MAX) {
-			n = -1;
-			break;
-		}
-		n = n * 10 + (*c - '0');
-	}
-	if (!*arg || n < 0 || n > VM_SEND_LIMIT_MAX) {
-		vm_err("invalid %s limit '%s': a whole number from 0 to %d, "
-		       "'unlimited' or 'default'", what, cmd_shown(arg, shown),
-		       VM_SEND_LIMIT_MAX);
+	if (!config_parse_count(arg, &n, why, sizeof why)) {
+		vm_err("invalid %s limit '%s': %s; or 'unlimited' or "
+		       "'default'", what, cmd_shown(arg, shown), why);
 		return false;
 	}
 	*out = n;

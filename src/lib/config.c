@@ -282,8 +282,7 @@ range:
 	return false;
 }
 
-/* "0" .. VM_SEND_LIMIT_MAX, digits only. */
-static bool parse_count(const char *v, uint32_t *out, char *why,
+bool config_parse_count(const char *v, uint32_t *out, char *why,
 			size_t whylen)
 {
 	uint32_t n = 0;
@@ -368,7 +367,7 @@ static bool store_value(struct parse *p, const struct setting *s,
 	case K_COUNT: {
 		uint32_t n;
 
-		ok = parse_count(buf, &n, why, sizeof why);
+		ok = config_parse_count(buf, &n, why, sizeof why);
 		if (ok)
 			memcpy(field, &n, sizeof n);
 		break;

@@ -82,6 +82,12 @@ struct vm_config {
  * it: 1500 -> "15", 650 -> "6.5", 625 -> "6.25".  buf >= 16 bytes. */
 void config_format_score(int32_t score, char *buf, size_t len);
 
+/* An hourly sending limit: "0" .. VM_SEND_LIMIT_MAX, digits only (the
+ * [limits] *_per_hour keys; "vmailctl user limit" uses it too).  False
+ * with the reason in why. */
+bool config_parse_count(const char *v, uint32_t *out, char *why,
+			size_t whylen);
+
 /* Fill cfg with the defaults. */
 void config_defaults(struct vm_config *cfg);
 

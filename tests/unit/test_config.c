@@ -348,6 +348,23 @@ static void test_send_limits(void **state)
 	expect_error("[limits]\nmessages_per_hour = 5\nmessages_per_hour = 6\n",
 		     "line 3: 'messages_per_hour' is set twice");
 
+	/* The same parser serves "vmailctl user limit". */
+	{
+		uint32_t n = 7;
+		char why[128];
+
+		assert_true(config_parse_count("0", &n, why, sizeof why));
+		assert_int_equal(n, 0);
+		assert_true(config_parse_count("42", &n, why, sizeof why));
+		assert_int_equal(n, 42);
+		assert_false(config_parse_count("", &n, why, sizeof why));
+		assert_false(config_parse_count(" 5", &n, why, sizeof why));
+		assert_false(config_parse_count("5 ", &n, why, sizeof why));
+		assert_false(config_parse_count("+5", &n, why, sizeof why));
+		assert_false(config_parse_count("1000001", &n, why, sizeof why));
+		assert_int_equal(n, 42);
+	}
+
 	config_defaults(&a);
 	text = config_format(&a);
 	assert_non_null(strstr(text, "\nmessages_per_hour = 200\n"));
