@@ -33,10 +33,27 @@ def wait_milter(guest, up=True, timeout=60):
         time.sleep(0.3)
 
 
-def reload(guest):
-    """SIGHUP rspamd and wait until its workers answer again."""
+def workers(guest):
+    """The pids of rspamd's worker processes (children of its main process)."""
+    out = guest.run(["sh", "-c", f"pgrep -P $(cat {RSPAMD_PID})"], check=False).stdout
+    return set(out.split())
+
+
+def reload(guest, timeout=90):
+    """SIGHUP rspamd and wait until all of its workers are new ones and the
+    milter answers. (Waiting a fixed time is not enough on a loaded machine:
+    the main process may re-read its configuration seconds later and then
+    drop the connections the old workers still hold.)"""
+    old = workers(guest)
     guest.run(f"kill -HUP $(cat {RSPAMD_PID})")
-    time.sleep(2)          # the old workers finish, new ones start
+    deadline = time.monotonic() + timeout
+    while True:
+        now = workers(guest)
+        if now and not (now & old):
+            break
+        assert time.monotonic() < deadline, \
+            f"[{guest.suite}] rspamd's workers were not replaced after SIGHUP"
+        time.sleep(0.3)
     wait_milter(guest)
 
 
