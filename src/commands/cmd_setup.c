@@ -37,6 +37,7 @@
 
 #include "commands/cmd_common.h"
 #include "commands/commands.h"
+#include "commands/send_limits.h"
 #include "setup/setup.h"
 #include "lib/config.h"
 #include "lib/service.h"
@@ -246,16 +247,23 @@ static bool find_self(struct setup *st)
 }
 
 /* Step 3: create or migrate the directory; let Postfix and Dovecot
- * read it. */
+ * read it; rspamd's map of users' sending limits. */
 static bool setup_database(struct setup *st)
 {
 	struct store *s;
 
+	int rc;
+
 	vm_progress("Opening the directory %s", st->cfg.database);
 	if (!(s = store_open(st->cfg.database, true)))
 		return false;
+	/* Users' own sending limits, for rspamd (which must find the map
+	 * when it starts); also brings it back after an upgrade. */
+	rc = send_limits_sync_map(s);
 	store_close(s);
-	return store_grant_readers(st->cfg.database) >= 0;
+	if (rc > 0)
+		vm_progress("Wrote the sending limits map");
+	return rc >= 0 && store_grant_readers(st->cfg.database) >= 0;
 }
 
 /* Step 4: a self-signed certificate unless there is one. */

@@ -35,6 +35,8 @@
 #define DEFAULT_TLS_CERT "/etc/vmail/tls/cert.pem"
 #define DEFAULT_TLS_KEY "/etc/vmail/tls/key.pem"
 #define DEFAULT_MAIL_ROOT "/var/vmail"
+#define DEFAULT_MESSAGES_PER_HOUR 200
+#define DEFAULT_RECIPIENTS_PER_HOUR 1000
 /* rspamd's own defaults, in hundredths. */
 #define DEFAULT_SPAM_REJECT 1500
 #define DEFAULT_SPAM_ADD_HEADER 600
@@ -45,6 +47,7 @@ enum kind {
 	K_DOMAIN,   /* a domain name; empty = not set yet */
 	K_ADDRESS,  /* a mail address; empty = not set yet */
 	K_SIZE,     /* a byte size (parse_size) */
+	K_COUNT,    /* a whole number, 0..VM_SEND_LIMIT_MAX (uint32_t) */
 	K_PATH,     /* an absolute path */
 	K_SCORE,    /* a spam score, 0 < n <= 1000, two decimals at most */
 	K_BOOL,     /* yes or no */
@@ -80,6 +83,14 @@ static const struct setting settings[] = {
 	  offsetof(struct vm_config, default_quota), 0,
 	  "Quota of new mailboxes (0 = no limit).  Change a single mailbox\n"
 	  "with \"vmailctl user quota ADDRESS SIZE\"." },
+	{ "limits", "messages_per_hour", K_COUNT,
+	  offsetof(struct vm_config, messages_per_hour), 0,
+	  "Outgoing mail of each logged-in user, per hour: messages, and\n"
+	  "recipients (a message to 10 people counts 10).  Beyond either,\n"
+	  "mail is refused with 4xx until the hour is over (0 = no limit).\n"
+	  "Change a single user with \"vmailctl user limit\"." },
+	{ "limits", "recipients_per_hour", K_COUNT,
+	  offsetof(struct vm_config, recipients_per_hour), 0, NULL },
 	{ "tls", "cert", K_PATH, offsetof(struct vm_config, tls_cert),
 	  sizeof ((struct vm_config *)0)->tls_cert,
 	  "Certificate chain and private key, PEM.  Put a real certificate\n"
@@ -131,6 +142,8 @@ void config_defaults(struct vm_config *cfg)
 	memset(cfg, 0, sizeof *cfg);
 	cfg->message_size_limit = DEFAULT_MESSAGE_SIZE_LIMIT;
 	cfg->default_quota = DEFAULT_QUOTA;
+	cfg->messages_per_hour = DEFAULT_MESSAGES_PER_HOUR;
+	cfg->recipients_per_hour = DEFAULT_RECIPIENTS_PER_HOUR;
 	vm_strlcpy(cfg->tls_cert, DEFAULT_TLS_CERT, sizeof cfg->tls_cert);
 	vm_strlcpy(cfg->tls_key, DEFAULT_TLS_KEY, sizeof cfg->tls_key);
 	vm_strlcpy(cfg->database, VMAIL_DB_PATH, sizeof cfg->database);
@@ -269,6 +282,31 @@ range:
 	return false;
 }
 
+bool config_parse_count(const char *v, uint32_t *out, char *why,
+			size_t whylen)
+{
+	uint32_t n = 0;
+	const char *c = v;
+
+	if (!*c)
+		goto bad;
+	for (; *c; c++) {
+		if (!(*c >= '0' && *c <= '9'))
+			goto bad;
+		n = n * 10 + (uint32_t)(*c - '0');
+		if (n > VM_SEND_LIMIT_MAX) {
+			vm_snprintf(why, whylen, "at most %d (0 = no limit)",
+				    VM_SEND_LIMIT_MAX);
+			return false;
+		}
+	}
+	*out = n;
+	return true;
+bad:
+	vm_snprintf(why, whylen, "not a whole number (0 = no limit)");
+	return false;
+}
+
 static bool parse_bool(const char *v, bool *out, char *why, size_t whylen)
 {
 	if (!strcmp(v, "yes") || !strcmp(v, "no")) {
@@ -322,6 +360,14 @@ static bool store_value(struct parse *p, const struct setting *s,
 		uint64_t n;
 
 		ok = parse_size(buf, &n, why, sizeof why);
+		if (ok)
+			memcpy(field, &n, sizeof n);
+		break;
+	}
+	case K_COUNT: {
+		uint32_t n;
+
+		ok = config_parse_count(buf, &n, why, sizeof why);
 		if (ok)
 			memcpy(field, &n, sizeof n);
 		break;
@@ -534,6 +580,12 @@ char *config_format(const struct vm_config *cfg)
 
 			memcpy(&n, field, sizeof n);
 			format_size(n, value, sizeof value);
+			field = value;
+		} else if (s->kind == K_COUNT) {
+			uint32_t n;
+
+			memcpy(&n, field, sizeof n);
+			snprintf(value, sizeof value, "%" PRIu32, n);
 			field = value;
 		} else if (s->kind == K_SCORE) {
 			int32_t n;

@@ -10,6 +10,8 @@
  *   [limits]
  *   message_size_limit = 50M        ; largest message accepted
  *   default_quota = 2G              ; quota for new mailboxes (0 = none)
+ *   messages_per_hour = 200         ; what one logged-in user may send
+ *   recipients_per_hour = 1000      ; (0 = no limit; see docs/filtering.md)
  *
  *   [tls]
  *   cert = /etc/vmail/tls/cert.pem  ; PEM chain; setup makes a
@@ -34,7 +36,8 @@
  * hostname, domain and admin default to "" (not set yet; setup requires
  * the first two and uses admin@DOMAIN for an empty admin).  Host and
  * address values are lower-cased; sizes as in size.h; paths must be
- * absolute, without white space.  Scores are decimal numbers with at
+ * absolute, without white space.  Hourly limits are whole numbers from 0
+ * (no limit) to VM_SEND_LIMIT_MAX.  Scores are decimal numbers with at
  * most two decimals, 0 < score <= 1000, and must rise strictly from
  * greylist to add_header to reject; booleans are "yes" or "no".
  */
@@ -51,6 +54,9 @@
  * 200 bytes); longer values are refused by config_parse/config_load and
  * make config_format fail. */
 #define VM_CONF_VALUE_MAX 160
+/* Largest hourly sending limit (messages or recipients), in vmail.conf
+ * and per user ("vmailctl user limit"); 0 means no limit. */
+#define VM_SEND_LIMIT_MAX 1000000
 
 struct vm_config {
 	char hostname[254];
@@ -58,6 +64,8 @@ struct vm_config {
 	char admin[320];
 	uint64_t message_size_limit;  /* bytes */
 	uint64_t default_quota;       /* bytes, 0 = unlimited */
+	uint32_t messages_per_hour;   /* per logged-in user, 0 = no limit */
+	uint32_t recipients_per_hour; /* likewise */
 	char tls_cert[4096];
 	char tls_key[4096];
 	char database[4096];
@@ -73,6 +81,12 @@ struct vm_config {
 /* A spam score (hundredths) as the shortest decimal that parses back to
  * it: 1500 -> "15", 650 -> "6.5", 625 -> "6.25".  buf >= 16 bytes. */
 void config_format_score(int32_t score, char *buf, size_t len);
+
+/* An hourly sending limit: "0" .. VM_SEND_LIMIT_MAX, digits only (the
+ * [limits] *_per_hour keys; "vmailctl user limit" uses it too).  False
+ * with the reason in why. */
+bool config_parse_count(const char *v, uint32_t *out, char *why,
+			size_t whylen);
 
 /* Fill cfg with the defaults. */
 void config_defaults(struct vm_config *cfg);

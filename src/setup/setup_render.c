@@ -40,6 +40,7 @@
 #include "lib/template.h"
 #include "lib/dkim.h"
 #include "lib/util.h"
+#include "commands/send_limits.h"
 
 #define MAX_TARGETS 32
 
@@ -105,11 +106,13 @@ static struct tvars *make_vars(const struct setup *st, const char *map_dir)
 {
 	struct tvars *v = tvars_new();
 	const struct vm_config *c = &st->cfg;
+	char limits_map[PATH_MAX];
 	bool ok;
 
 	if (!v)
 		return NULL;
-	ok = tvars_set(v, "hostname", c->hostname) &&
+	ok = send_limits_map_path(limits_map, sizeof limits_map) &&
+	     tvars_set(v, "hostname", c->hostname) &&
 	     tvars_set(v, "domain", c->domain) &&
 	     tvars_set(v, "admin", c->admin) &&
 	     tvars_setf(v, "message_size_limit", "%llu",
@@ -130,7 +133,12 @@ static struct tvars *make_vars(const struct setup *st, const char *map_dir)
 	     tvars_set(v, "dkim_dir", dkim_dir()) &&
 	     tvars_set(v, "greylisting", c->greylisting ? "yes" : "") &&
 	     tvars_set(v, "antivirus", c->antivirus ? "yes" : "") &&
-	     tvars_set(v, "clamd_socket", SERVICE_CLAMD_SOCKET);
+	     tvars_set(v, "clamd_socket", SERVICE_CLAMD_SOCKET) &&
+	     tvars_setf(v, "messages_per_hour", "%lu",
+			(unsigned long)c->messages_per_hour) &&
+	     tvars_setf(v, "recipients_per_hour", "%lu",
+			(unsigned long)c->recipients_per_hour) &&
+	     tvars_set(v, "ratelimit_map", limits_map);
 	for (int i = 0; ok && i < 3; i++) {
 		static const char *const names[] = {
 			"spam_reject", "spam_add_header", "spam_greylist" };

@@ -316,6 +316,73 @@ static void test_spam_round_trip(void **state)
 }
 
 /* [antivirus]: on by default, yes/no, round-trips. */
+static void test_send_limits(void **state)
+{
+	struct vm_config a, b;
+	char *text, *again;
+
+	(void)state;
+	config_defaults(&a);
+	assert_int_equal(a.messages_per_hour, 200);
+	assert_int_equal(a.recipients_per_hour, 1000);
+	expect_parse("[limits]\nmessages_per_hour = 50\n", &a);
+	assert_int_equal(a.messages_per_hour, 50);
+	assert_int_equal(a.recipients_per_hour, 1000);
+	expect_parse("[limits]\nrecipients_per_hour = 0\n"
+		     "messages_per_hour = 1000000\n", &a);
+	assert_int_equal(a.messages_per_hour, VM_SEND_LIMIT_MAX);
+	assert_int_equal(a.recipients_per_hour, 0);
+	expect_error("[limits]\nmessages_per_hour = 1000001\n",
+		     "line 2: messages_per_hour: at most 1000000");
+	expect_error("[limits]\nmessages_per_hour = 99999999999999999999\n",
+		     "at most 1000000");
+	expect_error("[limits]\nrecipients_per_hour = -1\n",
+		     "line 2: recipients_per_hour: not a whole number");
+	expect_error("[limits]\nrecipients_per_hour = 10/h\n",
+		     "not a whole number");
+	expect_error("[limits]\nrecipients_per_hour = 1.5\n",
+		     "not a whole number");
+	expect_error("[limits]\nmessages_per_hour =\n", "not a whole number");
+	expect_error("[limits]\nmessages_per_hour = unlimited\n",
+		     "not a whole number");
+	expect_error("[limits]\nmessages_per_hour = 5\nmessages_per_hour = 6\n",
+		     "line 3: 'messages_per_hour' is set twice");
+
+	/* The same parser serves "vmailctl user limit". */
+	{
+		uint32_t n = 7;
+		char why[128];
+
+		assert_true(config_parse_count("0", &n, why, sizeof why));
+		assert_int_equal(n, 0);
+		assert_true(config_parse_count("42", &n, why, sizeof why));
+		assert_int_equal(n, 42);
+		assert_false(config_parse_count("", &n, why, sizeof why));
+		assert_false(config_parse_count(" 5", &n, why, sizeof why));
+		assert_false(config_parse_count("5 ", &n, why, sizeof why));
+		assert_false(config_parse_count("+5", &n, why, sizeof why));
+		assert_false(config_parse_count("1000001", &n, why, sizeof why));
+		assert_int_equal(n, 42);
+	}
+
+	config_defaults(&a);
+	text = config_format(&a);
+	assert_non_null(strstr(text, "\nmessages_per_hour = 200\n"));
+	assert_non_null(strstr(text, "\nrecipients_per_hour = 1000\n"));
+	free(text);
+	a.messages_per_hour = 0;
+	a.recipients_per_hour = 7;
+	text = config_format(&a);
+	assert_non_null(strstr(text, "\nmessages_per_hour = 0\n"));
+	assert_non_null(strstr(text, "\nrecipients_per_hour = 7\n"));
+	expect_parse(text, &b);
+	assert_memory_equal(&a, &b, sizeof a);
+	again = config_format(&b);
+	assert_string_equal(text, again);
+	free(text);
+	free(again);
+}
+
 static void test_antivirus(void **state)
 {
 	struct vm_config a, b;
@@ -428,6 +495,7 @@ int main(void)
 		cmocka_unit_test(test_format_round_trip),
 		cmocka_unit_test(test_spam_settings),
 		cmocka_unit_test(test_spam_round_trip),
+		cmocka_unit_test(test_send_limits),
 		cmocka_unit_test(test_antivirus),
 		cmocka_unit_test(test_load),
 		cmocka_unit_test(test_paths_from_environment),
