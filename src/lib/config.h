@@ -24,6 +24,7 @@
  *   add_header = 6                  ; "X-Spam: Yes", filed into Junk
  *   greylist = 4                    ; 4xx "try again later"
  *   greylisting = yes               ; no = never greylist
+ *   greylist_delay = 5m             ; retry accepted after (30s, 5m, 1h)
  *
  *   [antivirus]
  *   enabled = yes                   ; ClamAV (clamd) scans incoming mail;
@@ -36,7 +37,8 @@
  * address values are lower-cased; sizes as in size.h; paths must be
  * absolute, without white space.  Scores are decimal numbers with at
  * most two decimals, 0 < score <= 1000, and must rise strictly from
- * greylist to add_header to reject; booleans are "yes" or "no".
+ * greylist to add_header to reject; booleans are "yes" or "no"; durations
+ * are a number with s, m or h, from 1s to 12h.
  */
 #ifndef VMAIL_CONFIG_H
 #define VMAIL_CONFIG_H
@@ -67,6 +69,7 @@ struct vm_config {
 	int32_t spam_add_header;
 	int32_t spam_greylist;
 	bool greylisting;
+	uint32_t greylist_delay;      /* seconds a new sender must wait */
 	bool antivirus;               /* ClamAV through rspamd */
 };
 

@@ -3,14 +3,20 @@
 prepare(guest) puts the test-environment overrides of tests/e2e/rspamd-override/
 into the guest's /etc/rspamd/override.d/ (see the comments there: the guests
 have no DNS) and reloads rspamd. "@HOST_IP@" in them becomes the harness's
-address on the bridge. conftest.py calls it once per guest before
-any test runs.
+address on the bridge, "@CLIENT2_IP@" the second client address.
+conftest.py calls it once per guest before any test runs.
+
+spam_settings(guest, greylisting="no") changes [spam] in vmail.conf for
+the duration of a with block (and runs "vmailctl setup" before and after).
 """
 
+import contextlib
 import os
+import re
 import time
 
-from vmail_guest import HOST_IP
+from mailclients import EXTERNAL_SENDER, make_message, try_send
+from vmail_guest import CLIENT2_IP, HOST_IP
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OVERRIDE_SRC = os.path.join(HERE, "rspamd-override")
@@ -44,7 +50,8 @@ def prepare(guest):
     changed = False
     for name in sorted(os.listdir(OVERRIDE_SRC)):
         with open(os.path.join(OVERRIDE_SRC, name), "rb") as f:
-            data = f.read().replace(b"@HOST_IP@", HOST_IP.encode())
+            data = (f.read().replace(b"@HOST_IP@", HOST_IP.encode())
+                    .replace(b"@CLIENT2_IP@", CLIENT2_IP.encode()))
         path = f"{OVERRIDE_DIR}/{name}"
         if guest.run(["cat", path], check=False).stdout != data:
             guest.run(["sh", "-c", f"cat > {path}"], input=data)
@@ -53,3 +60,63 @@ def prepare(guest):
         reload(guest)
     else:
         wait_milter(guest)
+
+
+VMAIL_CONF = "/etc/vmail/vmail.conf"
+
+
+def mail_flows(guest, timeout=60):
+    """Wait until a message from the harness (never greylisted) is
+    accepted on port 25: after a reload rspamd may tempfail for a moment."""
+    deadline = time.monotonic() + timeout
+    while True:
+        msg, _ = make_message(EXTERNAL_SENDER, f"postmaster@{guest.domain}", "flowing")
+        code, text = try_send(guest, f"postmaster@{guest.domain}", msg)
+        if code == 250:
+            return
+        assert time.monotonic() < deadline, \
+            f"[{guest.suite}] mail not accepted after setup: {code} {text!r}"
+        time.sleep(1)
+
+
+RSPAMD_LOG = "/var/log/rspamd/rspamd.log"
+
+
+def setup_and_wait(guest):
+    """Run "vmailctl setup", which reloads rspamd when its configuration
+    changed, and wait until the new workers took over: a reload takes a
+    few seconds, during which the old workers still answer."""
+    offset = guest.log_size(RSPAMD_LOG)
+    guest.vmailctl("setup")
+    deadline = time.monotonic() + 60
+    while True:
+        new = guest.run(["tail", "-c", f"+{offset + 1}", RSPAMD_LOG]).stdout
+        if b"rspamd_hup_handler: kill old workers" in new:
+            break
+        assert time.monotonic() < deadline, \
+            f"[{guest.suite}] rspamd did not reload after setup"
+        time.sleep(0.5)
+    time.sleep(1)          # the old workers finish their sessions
+    mail_flows(guest)
+
+
+@contextlib.contextmanager
+def spam_settings(guest, **values):
+    """Set keys of [spam] in /etc/vmail/vmail.conf and run "vmailctl
+    setup"; afterwards put the file back as it was and run setup again,
+    so the guest is left as it was found."""
+    original = guest.run(["cat", VMAIL_CONF]).stdout
+    text = original.decode()
+    section = text.index("\n[spam]\n")
+    for key, value in values.items():
+        pattern = re.compile(rf"^{re.escape(key)} = .*$", re.M)
+        m = pattern.search(text, section)
+        assert m, f"[{guest.suite}] no '{key} =' in [spam] of {VMAIL_CONF}"
+        text = text[:m.start()] + f"{key} = {value}" + text[m.end():]
+    try:
+        guest.run(["sh", "-c", f"cat > {VMAIL_CONF}"], input=text.encode())
+        setup_and_wait(guest)
+        yield
+    finally:
+        guest.run(["sh", "-c", f"cat > {VMAIL_CONF}"], input=original)
+        setup_and_wait(guest)
