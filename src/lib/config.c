@@ -106,9 +106,11 @@ static const struct setting settings[] = {
 	  "filed into the Junk folder." },
 	{ "spam", "greylist", K_SCORE,
 	  offsetof(struct vm_config, spam_greylist), 0,
-	  "At or above this score a sender not seen before is told to try\n"
-	  "again later (4xx); real mail servers do, most spam robots do not.\n"
-	  "Logged-in users and this machine are never greylisted." },
+	  "Greylisting: a sender not seen before is told to try again later\n"
+	  "(4xx); real mail servers do, most spam robots do not.  Every\n"
+	  "unknown sender is greylisted, except the whitelisted ones (see\n"
+	  "docs/filtering.md): they only when the message scores at least\n"
+	  "this.  Logged-in users and this machine are never greylisted." },
 	{ "spam", "greylisting", K_BOOL,
 	  offsetof(struct vm_config, greylisting), 0,
 	  "\"no\" turns greylisting off." },
