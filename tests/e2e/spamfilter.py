@@ -39,11 +39,30 @@ def wait_milter(guest, up=True, timeout=60):
         time.sleep(0.3)
 
 
-def reload(guest):
-    """SIGHUP rspamd and wait until its workers answer again."""
-    guest.run(f"kill -HUP $(cat {RSPAMD_PID})")
-    time.sleep(2)          # the old workers finish, new ones start
+RSPAMD_LOG = "/var/log/rspamd/rspamd.log"
+
+
+def wait_reloaded(guest, offset, timeout=60):
+    """Wait until rspamd has finished a reload logged after offset (the
+    log's size before it): re-reading the configuration takes seconds
+    (3 s on bookworm here), during which the old workers still answer
+    and are then killed, failing the sessions they hold."""
+    deadline = time.monotonic() + timeout
+    while True:
+        new = guest.run(["tail", "-c", f"+{offset + 1}", RSPAMD_LOG]).stdout
+        if b"rspamd_hup_handler: kill old workers" in new:
+            break
+        assert time.monotonic() < deadline, f"[{guest.suite}] rspamd did not reload"
+        time.sleep(0.5)
+    time.sleep(1)          # the old workers finish their sessions
     wait_milter(guest)
+
+
+def reload(guest):
+    """SIGHUP rspamd and wait until its new workers answer."""
+    offset = guest.log_size(RSPAMD_LOG)
+    guest.run(f"kill -HUP $(cat {RSPAMD_PID})")
+    wait_reloaded(guest, offset)
 
 
 def prepare(guest):
@@ -79,24 +98,12 @@ def mail_flows(guest, timeout=60):
         time.sleep(1)
 
 
-RSPAMD_LOG = "/var/log/rspamd/rspamd.log"
-
-
 def setup_and_wait(guest):
-    """Run "vmailctl setup", which reloads rspamd when its configuration
-    changed, and wait until the new workers took over: a reload takes a
-    few seconds, during which the old workers still answer."""
+    """Run "vmailctl setup" after a change of [spam] (it reloads rspamd)
+    and wait until the new workers took over and mail flows."""
     offset = guest.log_size(RSPAMD_LOG)
     guest.vmailctl("setup")
-    deadline = time.monotonic() + 60
-    while True:
-        new = guest.run(["tail", "-c", f"+{offset + 1}", RSPAMD_LOG]).stdout
-        if b"rspamd_hup_handler: kill old workers" in new:
-            break
-        assert time.monotonic() < deadline, \
-            f"[{guest.suite}] rspamd did not reload after setup"
-        time.sleep(0.5)
-    time.sleep(1)          # the old workers finish their sessions
+    wait_reloaded(guest, offset)
     mail_flows(guest)
 
 
