@@ -42,6 +42,8 @@
 #define DEFAULT_SPAM_ADD_HEADER 600
 #define DEFAULT_SPAM_GREYLIST 400
 #define MAX_SPAM_SCORE 100000
+#define DEFAULT_GREYLIST_DELAY 300                 /* 5 minutes */
+#define MAX_DURATION (12 * 3600)                   /* 12 hours */
 
 enum kind {
 	K_DOMAIN,   /* a domain name; empty = not set yet */
@@ -51,6 +53,7 @@ enum kind {
 	K_PATH,     /* an absolute path */
 	K_SCORE,    /* a spam score, 0 < n <= 1000, two decimals at most */
 	K_BOOL,     /* yes or no */
+	K_DURATION, /* seconds, written 30s, 5m or 1h; 1s to 12h */
 };
 
 struct setting {
@@ -114,12 +117,18 @@ static const struct setting settings[] = {
 	  "filed into the Junk folder." },
 	{ "spam", "greylist", K_SCORE,
 	  offsetof(struct vm_config, spam_greylist), 0,
-	  "At or above this score a sender not seen before is told to try\n"
-	  "again later (4xx); real mail servers do, most spam robots do not.\n"
-	  "Logged-in users and this machine are never greylisted." },
+	  "Greylisting: a sender not seen before is told to try again later\n"
+	  "(4xx); real mail servers do, most spam robots do not.  Every\n"
+	  "unknown sender is greylisted, except the whitelisted ones (see\n"
+	  "docs/filtering.md): they only when the message scores at least\n"
+	  "this.  Logged-in users and this machine are never greylisted." },
 	{ "spam", "greylisting", K_BOOL,
 	  offsetof(struct vm_config, greylisting), 0,
 	  "\"no\" turns greylisting off." },
+	{ "spam", "greylist_delay", K_DURATION,
+	  offsetof(struct vm_config, greylist_delay), 0,
+	  "How long a greylisted sender must wait before its retry is\n"
+	  "accepted: a number with s, m or h (30s, 5m, 1h; at most 12h)." },
 	{ "antivirus", "enabled", K_BOOL,
 	  offsetof(struct vm_config, antivirus), 0,
 	  "ClamAV scans every incoming message and attachment (archives\n"
@@ -152,6 +161,7 @@ void config_defaults(struct vm_config *cfg)
 	cfg->spam_add_header = DEFAULT_SPAM_ADD_HEADER;
 	cfg->spam_greylist = DEFAULT_SPAM_GREYLIST;
 	cfg->greylisting = true;
+	cfg->greylist_delay = DEFAULT_GREYLIST_DELAY;
 	cfg->antivirus = true;
 }
 
@@ -317,6 +327,54 @@ static bool parse_bool(const char *v, bool *out, char *why, size_t whylen)
 	return false;
 }
 
+/* "30s", "5m", "1h" -> 30, 300, 3600.  Digits and one unit, nothing
+ * else; 1 second to 12 hours. */
+static bool parse_duration(const char *v, uint32_t *out, char *why,
+			   size_t whylen)
+{
+	uint32_t n = 0, unit;
+	const char *c = v;
+
+	if (!(*c >= '0' && *c <= '9'))
+		goto bad;
+	for (; *c >= '0' && *c <= '9'; c++) {
+		n = n * 10 + (uint32_t)(*c - '0');
+		if (n > MAX_DURATION)
+			goto range;
+	}
+	switch (*c) {
+	case 's': unit = 1; break;
+	case 'm': unit = 60; break;
+	case 'h': unit = 3600; break;
+	default: goto bad;
+	}
+	if (c[1])
+		goto bad;
+	n *= unit;
+	if (n == 0 || n > MAX_DURATION)
+		goto range;
+	*out = n;
+	return true;
+bad:
+	vm_snprintf(why, whylen, "not a duration (a number with s, m or h, "
+		    "like 30s, 5m or 1h)");
+	return false;
+range:
+	vm_snprintf(why, whylen, "must be at least 1s and at most 12h");
+	return false;
+}
+
+/* A duration as its largest exact unit, so it parses back unchanged. */
+static void format_duration(uint32_t n, char *buf, size_t len)
+{
+	if (n % 3600 == 0)
+		snprintf(buf, len, "%" PRIu32 "h", n / 3600);
+	else if (n % 60 == 0)
+		snprintf(buf, len, "%" PRIu32 "m", n / 60);
+	else
+		snprintf(buf, len, "%" PRIu32 "s", n);
+}
+
 void config_format_score(int32_t score, char *buf, size_t len)
 {
 	int32_t whole = score / 100, frac = score % 100;
@@ -386,6 +444,14 @@ static bool store_value(struct parse *p, const struct setting *s,
 		ok = parse_bool(buf, &b, why, sizeof why);
 		if (ok)
 			memcpy(field, &b, sizeof b);
+		break;
+	}
+	case K_DURATION: {
+		uint32_t n;
+
+		ok = parse_duration(buf, &n, why, sizeof why);
+		if (ok)
+			memcpy(field, &n, sizeof n);
 		break;
 	}
 	}
@@ -598,6 +664,12 @@ char *config_format(const struct vm_config *cfg)
 
 			memcpy(&b, field, sizeof b);
 			field = b ? "yes" : "no";
+		} else if (s->kind == K_DURATION) {
+			uint32_t n;
+
+			memcpy(&n, field, sizeof n);
+			format_duration(n, value, sizeof value);
+			field = value;
 		}
 		if (strlen(field) > VM_CONF_VALUE_MAX)
 			too_long = true;

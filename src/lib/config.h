@@ -26,6 +26,7 @@
  *   add_header = 6                  ; "X-Spam: Yes", filed into Junk
  *   greylist = 4                    ; 4xx "try again later"
  *   greylisting = yes               ; no = never greylist
+ *   greylist_delay = 5m             ; retry accepted after (30s, 5m, 1h)
  *
  *   [antivirus]
  *   enabled = yes                   ; ClamAV (clamd) scans incoming mail;
@@ -39,7 +40,8 @@
  * absolute, without white space.  Hourly limits are whole numbers from 0
  * (no limit) to VM_SEND_LIMIT_MAX.  Scores are decimal numbers with at
  * most two decimals, 0 < score <= 1000, and must rise strictly from
- * greylist to add_header to reject; booleans are "yes" or "no".
+ * greylist to add_header to reject; booleans are "yes" or "no"; durations
+ * are a number with s, m or h, from 1s to 12h.
  */
 #ifndef VMAIL_CONFIG_H
 #define VMAIL_CONFIG_H
@@ -75,6 +77,7 @@ struct vm_config {
 	int32_t spam_add_header;
 	int32_t spam_greylist;
 	bool greylisting;
+	uint32_t greylist_delay;      /* seconds a new sender must wait */
 	bool antivirus;               /* ClamAV through rspamd */
 };
 

@@ -132,6 +132,8 @@ static struct tvars *make_vars(const struct setup *st, const char *map_dir)
 	     tvars_set(v, "rspamd_milter", RSPAMD_MILTER) &&
 	     tvars_set(v, "dkim_dir", dkim_dir()) &&
 	     tvars_set(v, "greylisting", c->greylisting ? "yes" : "") &&
+	     tvars_setf(v, "greylist_delay", "%lu",
+			(unsigned long)c->greylist_delay) &&
 	     tvars_set(v, "antivirus", c->antivirus ? "yes" : "") &&
 	     tvars_set(v, "clamd_socket", SERVICE_CLAMD_SOCKET) &&
 	     tvars_setf(v, "messages_per_hour", "%lu",

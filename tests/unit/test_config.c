@@ -41,6 +41,7 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg.spam_add_header, 600);
 	assert_int_equal(cfg.spam_greylist, 400);
 	assert_true(cfg.greylisting);
+	assert_int_equal(cfg.greylist_delay, 300);
 }
 
 static void expect_parse(const char *text, struct vm_config *cfg)
@@ -315,7 +316,63 @@ static void test_spam_round_trip(void **state)
 	free(again);
 }
 
-/* [antivirus]: on by default, yes/no, round-trips. */
+/* [spam] greylist_delay: a number with s, m or h, 1s to 12h; written
+ * back in its largest exact unit. */
+static void test_greylist_delay(void **state)
+{
+	struct vm_config a, b;
+	char *text;
+
+	(void)state;
+	expect_parse("[spam]\ngreylist_delay = 30s\n", &a);
+	assert_int_equal(a.greylist_delay, 30);
+	expect_parse("[spam]\ngreylist_delay = 5m\n", &a);
+	assert_int_equal(a.greylist_delay, 300);
+	expect_parse("[spam]\ngreylist_delay = 2h\n", &a);
+	assert_int_equal(a.greylist_delay, 7200);
+	expect_parse("[spam]\ngreylist_delay = 12h\n", &a);
+	assert_int_equal(a.greylist_delay, 43200);
+	expect_parse("[spam]\ngreylist_delay = 43200s\n", &a);
+	assert_int_equal(a.greylist_delay, 43200);
+	expect_parse("[spam]\ngreylist_delay = 1s\n", &a);
+	assert_int_equal(a.greylist_delay, 1);
+
+	expect_error("[spam]\ngreylist_delay = 300\n",
+		     "line 2: greylist_delay: not a duration");
+	expect_error("[spam]\ngreylist_delay = 5min\n", "not a duration");
+	expect_error("[spam]\ngreylist_delay = 5M\n", "not a duration");
+	expect_error("[spam]\ngreylist_delay = 5 m\n", "not a duration");
+	expect_error("[spam]\ngreylist_delay = -5m\n", "not a duration");
+	expect_error("[spam]\ngreylist_delay = 1.5m\n", "not a duration");
+	expect_error("[spam]\ngreylist_delay = m\n", "not a duration");
+	expect_error("[spam]\ngreylist_delay = 0s\n", "at least 1s");
+	expect_error("[spam]\ngreylist_delay = 13h\n", "at most 12h");
+	expect_error("[spam]\ngreylist_delay = 43201s\n", "at most 12h");
+	expect_error("[spam]\ngreylist_delay = 99999999999999h\n",
+		     "at most 12h");
+
+	config_defaults(&a);
+	text = config_format(&a);
+	assert_non_null(strstr(text, "\ngreylist_delay = 5m\n"));
+	free(text);
+	for (uint32_t n = 1; n <= 43200; n += 59) {
+		a.greylist_delay = n;
+		text = config_format(&a);
+		expect_parse(text, &b);
+		assert_int_equal(b.greylist_delay, n);
+		free(text);
+	}
+	a.greylist_delay = 3600;
+	text = config_format(&a);
+	assert_non_null(strstr(text, "\ngreylist_delay = 1h\n"));
+	free(text);
+	a.greylist_delay = 90;
+	text = config_format(&a);
+	assert_non_null(strstr(text, "\ngreylist_delay = 90s\n"));
+	free(text);
+}
+
+/* [limits] messages_per_hour, recipients_per_hour: counts, 0 = none. */
 static void test_send_limits(void **state)
 {
 	struct vm_config a, b;
@@ -383,6 +440,7 @@ static void test_send_limits(void **state)
 	free(again);
 }
 
+/* [antivirus]: on by default, yes/no, round-trips. */
 static void test_antivirus(void **state)
 {
 	struct vm_config a, b;
@@ -496,6 +554,7 @@ int main(void)
 		cmocka_unit_test(test_spam_settings),
 		cmocka_unit_test(test_spam_round_trip),
 		cmocka_unit_test(test_send_limits),
+		cmocka_unit_test(test_greylist_delay),
 		cmocka_unit_test(test_antivirus),
 		cmocka_unit_test(test_load),
 		cmocka_unit_test(test_paths_from_environment),
