@@ -313,6 +313,16 @@ static bool setup_services(struct setup *st)
 				&st->dovecot_started);
 }
 
+/* Steps 5 and 6: the daemons' files, then the daemons. */
+static bool configure_and_converge(struct setup *st)
+{
+	if (!setup_filter_system(st))
+		return false;
+	vm_progress("Rendering the Postfix, Dovecot %s, rspamd and Redis "
+		    "configuration", st->dovecot_family);
+	return setup_render_all(st) && setup_services(st);
+}
+
 static int run_steps(struct setup *st)
 {
 	if (!find_self(st) || !ensure_sbin_in_path())
@@ -327,13 +337,16 @@ static int run_steps(struct setup *st)
 	if (!setup_dovecot_family(st->dovecot_family,
 				  sizeof st->dovecot_family))
 		return VM_EXIT_FAIL;
-	if (!setup_filter_system(st))
+	/* Until the services have converged, a failure leaves new files
+	 * behind that their daemons have not read: record which, so that
+	 * the next run reloads them (setup_pending.c). */
+	if (!setup_pending_load(st, SETUP_PENDING))
 		return VM_EXIT_FAIL;
-	vm_progress("Rendering the Postfix, Dovecot %s, rspamd and Redis "
-		    "configuration", st->dovecot_family);
-	if (!setup_render_all(st))
+	if (!configure_and_converge(st)) {
+		setup_pending_save(st, SETUP_PENDING);
 		return VM_EXIT_FAIL;
-	if (!setup_services(st))
+	}
+	if (!setup_pending_clear(SETUP_PENDING))
 		return VM_EXIT_FAIL;
 	vm_progress("Checking the first domain and the admin mailbox");
 	if (!setup_directory(st))

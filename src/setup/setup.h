@@ -14,6 +14,7 @@
  *   setup_dkim.c       an active DKIM key for every domain, key
  *                      permissions, the selectors map
  *   setup_summary.c    what setup prints at the end
+ *   setup_pending.c    reloads owed by a run that failed half-way
  *
  * Every step is idempotent: it looks at what is there and changes only
  * what differs, so a second run with nothing to do writes no file and
@@ -135,6 +136,14 @@ bool setup_directory(struct setup *st);
  * directory, files and selectors map are right (dkim_fix_permissions,
  * dkim_sync_map).  Sets dkim_changed. */
 bool setup_dkim(struct setup *st);
+
+/* setup_pending.c: services whose files a failed run changed (see
+ * there).  load sets their *_changed flags; save records the flags set
+ * now; clear forgets them.  Each prints why and returns false on error. */
+#define SETUP_PENDING "/var/lib/vmail/setup.pending"
+bool setup_pending_load(struct setup *st, const char *path);
+bool setup_pending_save(struct setup *st, const char *path);
+bool setup_pending_clear(const char *path);
 
 /* setup_summary.c */
 void setup_print_summary(const struct setup *st);
