@@ -107,8 +107,10 @@ char *postfix_main_merge(const char *rendered, const char *overrides,
  * output is printed and false returned. */
 bool setup_check_postfix(const char *config_dir);
 bool setup_check_dovecot(const char *config_file);
-/* sievec on a candidate global Sieve script (compiled in place). */
-bool setup_check_sieve(const char *script);
+/* sievec on a candidate global Sieve script (compiled in place), with
+ * the candidate Dovecot configuration config_file (which enables the
+ * extensions the script needs, such as vnd.dovecot.pipe). */
+bool setup_check_sieve(const char *config_file, const char *script);
 /* "rspamadm configtest" of the packaged rspamd.conf with local.d taken
  * from DIR/local.d (files of live_local_dir that setup does not manage
  * are linked in, and override.d is the live one). */

@@ -427,7 +427,7 @@ static bool check_in_scratch(struct plan *p)
 		return false;
 	for (size_t i = 0; i < p->n; i++)
 		if (p->t[i].owner == OWNER_SIEVE &&
-		    !setup_check_sieve(p->t[i].scratch))
+		    !setup_check_sieve(conf, p->t[i].scratch))
 			return false;
 	if (!vm_snprintf(dir, sizeof dir, "%s/rspamd", p->scratch))
 		return false;
