@@ -117,9 +117,10 @@ bool setup_check_sieve(const char *config_file, const char *script);
 bool setup_check_rspamd(const char *dir, const char *live_local_dir);
 
 /* setup_filter.c: what rspamd and Redis need besides their files. */
-/* Compile an installed global Sieve script (sievec), so that Dovecot,
- * running as vmail, need not write the binary. */
-bool setup_compile_sieve(const char *script);
+/* Compile an installed global Sieve script (sievec -c config_file, the
+ * live dovecot.conf just written), so that Dovecot, running as vmail,
+ * need not write the binary. */
+bool setup_compile_sieve(const char *config_file, const char *script);
 /* _rspamd in the group redis (for the socket); with systemd, the drop-in
  * that starts redis-server with /etc/redis/vmail.conf.  Sets
  * redis_changed / rspamd_changed when something had to change. */

@@ -474,7 +474,8 @@ static bool install_all(struct setup *st, struct plan *p)
 		case OWNER_POSTFIX: st->postfix_changed = true; break;
 		case OWNER_DOVECOT: st->dovecot_changed = true; break;
 		case OWNER_SIEVE:
-			if (!setup_compile_sieve(t->path))
+			if (!setup_compile_sieve(SETUP_DOVECOT_DIR
+						 "/dovecot.conf", t->path))
 				return false;
 			break;
 		case OWNER_RSPAMD: st->rspamd_changed = true; break;
