@@ -100,6 +100,10 @@ bool setup_check_sieve(const char *config_file, const char *script)
 	int rc = vm_run_stderr(argv, &out);
 	bool ok;
 
+	/* With mail_debug = yes (an administrator hunting a problem) sievec
+	 * logs its every step as "Debug:"; that is no complaint. */
+	if (out)
+		drop_lines(out, ": Debug: ");
 	snprintf(shown, sizeof shown, "sievec -c %s %s", config_file, script);
 	ok = verdict("Sieve", shown, rc, out);
 	free(out);

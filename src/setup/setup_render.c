@@ -130,7 +130,11 @@ static struct tvars *make_vars(const struct setup *st, const char *map_dir)
 	     tvars_set(v, "dkim_dir", dkim_dir()) &&
 	     tvars_set(v, "greylisting", c->greylisting ? "yes" : "") &&
 	     tvars_set(v, "antivirus", c->antivirus ? "yes" : "") &&
-	     tvars_set(v, "clamd_socket", SERVICE_CLAMD_SOCKET);
+	     tvars_set(v, "clamd_socket", SERVICE_CLAMD_SOCKET) &&
+	     /* The spam engine whose learning programs the Sieve scripts
+	      * run (learn-*.sieve): rspamd until [spam] engine can say
+	      * spamassassin. */
+	     tvars_set(v, "engine_spamassassin", "");
 	for (int i = 0; ok && i < 3; i++) {
 		static const char *const names[] = {
 			"spam_reject", "spam_add_header", "spam_greylist" };
