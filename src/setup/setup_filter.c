@@ -21,19 +21,25 @@
  *     signatures (it cannot run without them; until then rspamd
  *     tempfails all mail), and with systemd freshclam keeps the
  *     signatures fresh; when the setting is "no" both are stopped (and
- *     disabled).  setup never edits /etc/clamav.
+ *     disabled).  clamd's size limits in /etc/clamav/clamd.conf are
+ *     raised to the message size limit (clamd_conf.h: otherwise big
+ *     messages would be refused with 4xx forever, or files in them go
+ *     unscanned); nothing else there is touched.
  *
  * Like every step of setup, nothing is changed that is already right.
  */
 #include <dirent.h>
+#include <errno.h>
 #include <grp.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "setup/setup.h"
+#include "lib/clamd_conf.h"
 #include "lib/service.h"
 #include "lib/util.h"
 
@@ -43,6 +49,9 @@
 #define REDIS_DROPIN REDIS_DROPIN_DIR "/vmail.conf"
 #define CLAMD "/usr/sbin/clamd"
 #define CLAMAV_DB_DIR "/var/lib/clamav"
+#define CLAMD_CONF "/etc/clamav/clamd.conf"
+/* clamd takes sizes below 4 GB only. */
+#define CLAMD_SIZE_MAX (4000ULL << 20)
 
 static const char redis_dropin[] =
 	"# Written by \"vmailctl setup\": start the packaged redis-server with\n"
@@ -158,8 +167,58 @@ static bool antivirus_off(struct setup *st)
 	return rc >= 0;
 }
 
+/* Raise clamd's size limits to the message size limit (clamd_conf.h).
+ * *restart: the file changed, a running clamd must re-read it. */
+static bool clamd_limits(const struct setup *st, bool *restart)
+{
+	uint64_t need;
+	struct stat sb;
+	size_t len;
+	char *old, *text;
+	bool changed;
+	int rc;
+
+	*restart = false;
+	if (st->cfg.message_size_limit == 0 ||
+	    (need = clamd_needed_size(st->cfg.message_size_limit)) > CLAMD_SIZE_MAX) {
+		vm_err("warning: clamd cannot scan messages as large as "
+		       "[limits] message_size_limit allows; larger ones than its "
+		       "StreamMaxLength (%s) are refused with 4xx", CLAMD_CONF);
+		return true;
+	}
+	if (stat(CLAMD_CONF, &sb) < 0 || !(old = vm_read_file(CLAMD_CONF, &len))) {
+		vm_errno("cannot read %s (is clamav-daemon installed?)", CLAMD_CONF);
+		return false;
+	}
+	if (memchr(old, '\0', len)) {
+		vm_err("%s is not a text file; fix or reinstall it "
+		       "(apt-get install --reinstall clamav-daemon)", CLAMD_CONF);
+		free(old);
+		return false;
+	}
+	text = clamd_conf_raise(old, len, need, &changed);
+	free(old);
+	if (!text) {
+		vm_errno("%s", CLAMD_CONF);
+		return false;
+	}
+	rc = changed ? vm_write_file_if_changed(CLAMD_CONF, text, strlen(text),
+						sb.st_mode & 07777, sb.st_uid,
+						sb.st_gid) : 0;
+	free(text);
+	if (rc > 0) {
+		vm_progress("Raised StreamMaxLength, MaxFileSize and MaxScanSize "
+			    "in %s to at least %lluM ([limits] message_size_limit)",
+			    CLAMD_CONF, (unsigned long long)(need >> 20));
+		*restart = true;
+	}
+	return rc >= 0;
+}
+
 bool setup_antivirus(struct setup *st)
 {
+	bool restart;
+
 	if (!st->cfg.antivirus)
 		return antivirus_off(st);
 	if (access(CLAMD, X_OK) != 0) {
@@ -168,6 +227,13 @@ bool setup_antivirus(struct setup *st)
 		       "ClamAV off with [antivirus] enabled = no in %s",
 		       CLAMD, "/etc/vmail/vmail.conf");
 		return false;
+	}
+	if (!clamd_limits(st, &restart))
+		return false;
+	if (restart && service_running("clamav-daemon")) {
+		vm_progress("Restarting clamd for its new limits");
+		if (service_stop("clamav-daemon") < 0)
+			return false;
 	}
 	/* freshclam needs systemd here: without it (containers, the test
 	 * roots) nothing would stop it again. */

@@ -1,13 +1,16 @@
 """The harness's own promises, checked on every run: a guest has no route
 off the machine (only the bridge's 198.18.0.0/24), and its daemons run in
-the guest's own net, mount and pid namespaces, not the host's."""
+the guest's own net, mount and pid namespaces, not the host's. The tests'
+DNS server answers for the harness's zone and for records a test
+publishes (and withdraws) at run time, and NXDOMAIN for anything else."""
 
 import glob
 import os
 
 import pytest
 
-from vmail_guest import STATE
+import testdns
+from vmail_guest import CLIENT2_IP, HOST_IP, STATE
 
 
 def test_00_guest_has_no_route_off_the_machine(guest):
@@ -52,3 +55,16 @@ def _root(comm_path):
         return os.readlink(comm_path.replace("/comm", "/root"))
     except OSError:
         return None
+
+
+def test_00_test_dns_serves_the_zones(guest):
+    rcode, addrs = testdns.query("client.example.net", "A")
+    assert (rcode, sorted(addrs)) == ("NOERROR", sorted([HOST_IP, CLIENT2_IP]))
+    assert testdns.query(f"nothing-{guest.suite}.example.org", "A")[0] == "NXDOMAIN"
+    d = testdns.SenderDomain("harness")
+    d.publish(spf="v=spf1 -all", dmarc="v=DMARC1; p=none", dkim_key=True)
+    assert testdns.query(d.dkim_name, "TXT") == ("NOERROR", [d.dkim_record])
+    # a name that exists with other types: no data, not NXDOMAIN
+    assert testdns.query(d.name, "MX") == ("NOERROR", [])
+    d.unpublish()
+    testdns.wait_for(d.name, "TXT", None)

@@ -1,6 +1,8 @@
 """Issue 3, test 7: inbound mail carries an Authentication-Results header
-naming spf, dkim and dmarc. (The guests have no DNS, so the verdicts are
-none/temperror; the header must still name all three.)"""
+naming spf, dkim and dmarc. (The harness's sender domain publishes no
+SPF, DKIM or DMARC records in the test DNS, so the verdicts are "none";
+the header must still name all three. test_320 and test_321 check real
+verdicts.)"""
 
 import email
 import email.policy

@@ -38,6 +38,10 @@ STATE = os.environ.get("VMAIL_E2E_STATE",
 # harness's own, and a second client the guests have never seen.
 HOST_IP = os.environ.get("VMAIL_E2E_HOST_IP", f"198.18.{_INSTANCE}.1")
 CLIENT2_IP = os.environ.get("VMAIL_E2E_CLIENT2_IP", f"198.18.{_INSTANCE}.2")
+# The tests' authoritative DNS server (tests/e2e/dnsserver.py, started by
+# tests/e2e/run) and the directory of its zone files (see testdns.py).
+DNS_IP = os.environ.get("VMAIL_E2E_DNS_IP", f"198.18.{_INSTANCE}.53")
+DNS_ZONES = os.environ.get("VMAIL_E2E_DNS_ZONES", os.path.join(STATE, "dns", "zones"))
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GUEST_CMD = os.environ.get("VMAIL_E2E_GUEST_CMD", os.path.join(HERE, "guest"))
