@@ -97,7 +97,7 @@ def append_to_junk(m, user):
     return marker
 
 
-def test_320_filing_trains_bayes(guest):
+def test_340_filing_trains_bayes(guest):
     user = guest.add_user("learn")
     moved, copied = deliver(guest, user), deliver(guest, user)
     before = learned(guest)
