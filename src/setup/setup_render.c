@@ -140,7 +140,11 @@ static struct tvars *make_vars(const struct setup *st, const char *map_dir)
 			(unsigned long)c->messages_per_hour) &&
 	     tvars_setf(v, "recipients_per_hour", "%lu",
 			(unsigned long)c->recipients_per_hour) &&
-	     tvars_set(v, "ratelimit_map", limits_map);
+	     tvars_set(v, "ratelimit_map", limits_map) &&
+	     /* The spam engine whose learning programs the Sieve scripts
+	      * run (learn-*.sieve): rspamd until [spam] engine can say
+	      * spamassassin. */
+	     tvars_set(v, "engine_spamassassin", "");
 	for (int i = 0; ok && i < 3; i++) {
 		static const char *const names[] = {
 			"spam_reject", "spam_add_header", "spam_greylist" };
@@ -437,7 +441,7 @@ static bool check_in_scratch(struct plan *p)
 		return false;
 	for (size_t i = 0; i < p->n; i++)
 		if (p->t[i].owner == OWNER_SIEVE &&
-		    !setup_check_sieve(p->t[i].scratch))
+		    !setup_check_sieve(conf, p->t[i].scratch))
 			return false;
 	if (!vm_snprintf(dir, sizeof dir, "%s/rspamd", p->scratch))
 		return false;
@@ -484,7 +488,8 @@ static bool install_all(struct setup *st, struct plan *p)
 		case OWNER_POSTFIX: st->postfix_changed = true; break;
 		case OWNER_DOVECOT: st->dovecot_changed = true; break;
 		case OWNER_SIEVE:
-			if (!setup_compile_sieve(t->path))
+			if (!setup_compile_sieve(SETUP_DOVECOT_DIR
+						 "/dovecot.conf", t->path))
 				return false;
 			break;
 		case OWNER_RSPAMD: st->rspamd_changed = true; break;
