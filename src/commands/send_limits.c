@@ -2,10 +2,8 @@
  * send_limits.c - write the map of users' own hourly sending limits for
  * rspamd (see send_limits.h).
  */
-#include <grp.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "commands/cmd_common.h"
 #include "commands/send_limits.h"
@@ -53,20 +51,6 @@ static int map_line(const struct store_mailbox *m, void *ctx)
 	return 0;
 }
 
-/* root:_rspamd when we are root; otherwise leave the owner alone. */
-static void map_owner(uid_t *uid, gid_t *gid)
-{
-	const struct group *gr;
-
-	*uid = (uid_t)-1;
-	*gid = (gid_t)-1;
-	if (geteuid() != 0)
-		return;
-	gr = getgrnam(RSPAMD_GROUP);
-	*uid = 0;
-	*gid = gr ? gr->gr_gid : 0;
-}
-
 int send_limits_sync_map(struct store *s)
 {
 	struct vm_buf b = VM_BUF_INIT;
@@ -93,7 +77,8 @@ int send_limits_sync_map(struct store *s)
 		vm_errno("cannot build %s", path);
 		return -1;
 	}
-	map_owner(&uid, &gid);
+	/* root:_rspamd (rspamd reads it) */
+	vm_root_group_owner(RSPAMD_GROUP, &uid, &gid);
 	rc = vm_write_file_if_changed(path, text, len, 0640, uid, gid);
 	free(text);
 	return rc;
