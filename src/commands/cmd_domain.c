@@ -18,6 +18,7 @@
 #include "commands/cmd_common.h"
 #include "commands/commands.h"
 #include "commands/dkim_keys.h"
+#include "commands/send_limits.h"
 #include "lib/output.h"
 #include "lib/service.h"
 #include "lib/util.h"
@@ -173,7 +174,7 @@ static int domain_del(int argc, char **argv)
 	char name[VM_DOMAIN_MAX + 1];
 	struct addr_list gone = { NULL, 0 };
 	struct dkim_keyset keys = { NULL, 0 };
-	bool force, dkim_ok = true;
+	bool force, files_ok = true;
 	struct store *s;
 	int ret = cmd_parse_flag("domain del", argc, argv, del_usage, "force",
 				 'f', &force);
@@ -191,8 +192,11 @@ static int domain_del(int argc, char **argv)
 	/* The map first: the signer stops using the keys before the files
 	 * go. */
 	if (ret == VM_EXIT_OK)
-		dkim_ok = dkim_sync_map(s) >= 0 &&
+		files_ok = dkim_sync_map(s) >= 0 &&
 			  dkim_keyset_remove_files(name, &keys);
+	/* Mailboxes removed by --force leave the sending limits map. */
+	if (ret == VM_EXIT_OK && force && send_limits_sync_map(s) < 0)
+		files_ok = false;
 	store_close(s);
 	dkim_keyset_free(&keys);
 	if (ret == VM_EXIT_OK) {
@@ -201,7 +205,7 @@ static int domain_del(int argc, char **argv)
 			service_directory_changed(gone.v[i], true);
 	}
 	free_addr_list(&gone);
-	return ret == VM_EXIT_OK && !dkim_ok ? VM_EXIT_FAIL : ret;
+	return ret == VM_EXIT_OK && !files_ok ? VM_EXIT_FAIL : ret;
 }
 
 /* ---- list ---------------------------------------------------------- */

@@ -39,6 +39,7 @@
 
 #include "commands/cmd_common.h"
 #include "commands/commands.h"
+#include "commands/send_limits.h"
 #include "setup/setup.h"
 #include "lib/config.h"
 #include "lib/service.h"
@@ -266,16 +267,23 @@ static bool find_self(struct setup *st)
 }
 
 /* Step 3: create or migrate the directory; let Postfix and Dovecot
- * read it. */
+ * read it; rspamd's map of users' sending limits. */
 static bool setup_database(struct setup *st)
 {
 	struct store *s;
 
+	int rc;
+
 	vm_progress("Opening the directory %s", st->cfg.database);
 	if (!(s = store_open(st->cfg.database, true)))
 		return false;
+	/* Users' own sending limits, for rspamd (which must find the map
+	 * when it starts); also brings it back after an upgrade. */
+	rc = send_limits_sync_map(s);
 	store_close(s);
-	return store_grant_readers(st->cfg.database) >= 0;
+	if (rc > 0)
+		vm_progress("Wrote the sending limits map");
+	return rc >= 0 && store_grant_readers(st->cfg.database) >= 0;
 }
 
 /* Step 4: a self-signed certificate unless there is one. */
@@ -327,6 +335,16 @@ static bool setup_services(struct setup *st)
 				&st->dovecot_started);
 }
 
+/* Steps 5 and 6: the daemons' files, then the daemons. */
+static bool configure_and_converge(struct setup *st)
+{
+	if (!setup_filter_system(st))
+		return false;
+	vm_progress("Rendering the Postfix, Dovecot %s, rspamd and Redis "
+		    "configuration", st->dovecot_family);
+	return setup_render_all(st) && setup_services(st);
+}
+
 static int run_steps(struct setup *st)
 {
 	if (!find_self(st) || !ensure_sbin_in_path())
@@ -341,13 +359,16 @@ static int run_steps(struct setup *st)
 	if (!setup_dovecot_family(st->dovecot_family,
 				  sizeof st->dovecot_family))
 		return VM_EXIT_FAIL;
-	if (!setup_filter_system(st))
+	/* Until the services have converged, a failure leaves new files
+	 * behind that their daemons have not read: record which, so that
+	 * the next run reloads them (setup_pending.c). */
+	if (!setup_pending_load(st, SETUP_PENDING))
 		return VM_EXIT_FAIL;
-	vm_progress("Rendering the Postfix, Dovecot %s, rspamd and Redis "
-		    "configuration", st->dovecot_family);
-	if (!setup_render_all(st))
+	if (!configure_and_converge(st)) {
+		setup_pending_save(st, SETUP_PENDING);
 		return VM_EXIT_FAIL;
-	if (!setup_services(st))
+	}
+	if (!setup_pending_clear(SETUP_PENDING))
 		return VM_EXIT_FAIL;
 	vm_progress("Checking the first domain and the admin mailbox");
 	if (!setup_directory(st))

@@ -8,6 +8,8 @@
  *   vmailctl user show [--json] ADDRESS
  *   vmailctl user passwd [--password-stdin] ADDRESS
  *   vmailctl user quota ADDRESS SIZE
+ *   vmailctl user limit [--messages N] [--recipients N] [--default] ADDRESS
+ *                                              (cmd_user_limit.c)
  *
  * Each sub-subcommand is one function below with its own usage text.
  * Passwords come from standard input or are generated and printed once;
@@ -30,6 +32,7 @@
 
 #include "commands/cmd_common.h"
 #include "commands/commands.h"
+#include "commands/send_limits.h"
 #include "lib/output.h"
 #include "lib/password.h"
 #include "lib/service.h"
@@ -43,6 +46,8 @@ static const char user_usage[] =
 	"       vmailctl user show [--json] ADDRESS\n"
 	"       vmailctl user passwd [--password-stdin] ADDRESS\n"
 	"       vmailctl user quota ADDRESS SIZE\n"
+	"       vmailctl user limit [--messages N] [--recipients N] "
+	"[--default] ADDRESS\n"
 	"\n"
 	"Manage mailboxes.\n"
 	"Run 'vmailctl user SUBCOMMAND --help' for details.\n";
@@ -81,7 +86,8 @@ static const char show_usage[] =
 	"usage: vmailctl user show [--json] ADDRESS\n"
 	"\n"
 	"Show a mailbox: quota limit and use (asked from Dovecot when it\n"
-	"runs), state, creation time and the aliases that deliver to it.\n"
+	"runs), state, creation time, the aliases that deliver to it and\n"
+	"the hourly sending limits in force (see 'vmailctl user limit').\n"
 	"\n"
 	"  -j, --json   print a JSON object\n"
 	"  -h, --help   show this help\n";
@@ -389,7 +395,7 @@ static int user_del(int argc, char **argv)
 {
 	char address[VM_ADDRESS_MAX + 1];
 	struct vm_config cfg;
-	bool purge;
+	bool purge, map_ok;
 	struct store *s;
 	enum store_status st;
 	int ret;
@@ -405,6 +411,8 @@ static int user_del(int argc, char **argv)
 	if (st == STORE_OK)
 		st = store_mailbox_del(s, address);
 	ret = finish_mailbox_change(s, st, address);
+	/* Its own sending limits, if any, leave rspamd's map. */
+	map_ok = ret != VM_EXIT_OK || send_limits_sync_map(s) >= 0;
 	store_close(s);
 	if (ret != VM_EXIT_OK)
 		return ret;
@@ -414,7 +422,7 @@ static int user_del(int argc, char **argv)
 		       "not removed completely", address);
 		return VM_EXIT_FAIL;
 	}
-	return VM_EXIT_OK;
+	return map_ok ? VM_EXIT_OK : VM_EXIT_FAIL;
 }
 
 /* ---- list ---------------------------------------------------------- */
@@ -550,9 +558,36 @@ static int collect_source(const struct store_alias *a, void *ctx)
 	return 0;
 }
 
+/* What show collects: the mailbox as JSON, with the sending limits in
+ * force (its own, or the server's defaults from cfg). */
+struct show_ctx {
+	struct json_object *o;
+	const struct vm_config *cfg;
+};
+
+/* "KEY": the limit in force, "KEY_default": whether it is the server's
+ * default. */
+static void add_limit(struct json_object *o, const char *key, int64_t own,
+		      uint32_t server_default)
+{
+	bool is_default = own == STORE_LIMIT_DEFAULT;
+	char name[48];
+
+	json_object_object_add(o, key, json_object_new_int64(
+		is_default ? (int64_t)server_default : own));
+	snprintf(name, sizeof name, "%s_default", key);
+	json_object_object_add(o, name, json_object_new_boolean(is_default));
+}
+
 static int copy_mailbox(const struct store_mailbox *m, void *ctx)
 {
-	*(struct json_object **)ctx = mailbox_json(m);
+	struct show_ctx *c = ctx;
+
+	c->o = mailbox_json(m);
+	add_limit(c->o, "messages_per_hour", m->messages_per_hour,
+		  c->cfg->messages_per_hour);
+	add_limit(c->o, "recipients_per_hour", m->recipients_per_hour,
+		  c->cfg->recipients_per_hour);
 	return 0;
 }
 
@@ -577,6 +612,22 @@ static const char *field(struct json_object *o, const char *key)
 	return json_object_get_string(json_object_object_get(o, key));
 }
 
+/* "200 messages per hour (server default)", "no limit on ...". */
+static void print_limit(struct json_object *o, const char *key,
+			const char *what)
+{
+	int64_t n = json_object_get_int64(json_object_object_get(o, key));
+	char name[48];
+
+	snprintf(name, sizeof name, "%s_default", key);
+	if (n)
+		printf("%lld %s per hour", (long long)n, what);
+	else
+		printf("no limit on %s", what);
+	printf(" (%s)", json_object_get_boolean(json_object_object_get(
+		       o, name)) ? "server default" : "own limit");
+}
+
 static void print_show(struct json_object *o, const struct quota_use *u)
 {
 	struct json_object *aliases = json_object_object_get(o, "aliases");
@@ -596,16 +647,24 @@ static void print_show(struct json_object *o, const struct quota_use *u)
 		printf("%s %s", i ? "," : "", json_object_get_string(
 			       json_object_array_get_idx(aliases, i)));
 	printf("%s\n", n ? "" : " (none)");
+	printf("Sending:  ");
+	print_limit(o, "messages_per_hour", "messages");
+	printf(",\n          ");
+	print_limit(o, "recipients_per_hour", "recipients");
+	printf("\n");
 }
 
 /* The mailbox as a JSON object plus its aliases; NULL if not found. */
 static struct json_object *load_mailbox(struct store *s, const char *address,
+					const struct vm_config *cfg,
 					enum store_status *st)
 {
-	struct json_object *o = NULL;
+	struct show_ctx c = { NULL, cfg };
 	struct alias_sources as = { address, json_object_new_array() };
+	struct json_object *o;
 
-	*st = store_mailbox_get(s, address, copy_mailbox, &o);
+	*st = store_mailbox_get(s, address, copy_mailbox, &c);
+	o = c.o;
 	if (*st == STORE_OK)
 		*st = store_alias_list(s, NULL, NULL, collect_source, &as);
 	if (*st != STORE_OK) {
@@ -621,6 +680,7 @@ static int user_show(int argc, char **argv)
 {
 	char address[VM_ADDRESS_MAX + 1];
 	struct json_object *o;
+	struct vm_config cfg;
 	struct quota_use u;
 	bool json;
 	struct store *s;
@@ -632,9 +692,9 @@ static int user_show(int argc, char **argv)
 	    (ret = address_operand("user show", argc, argv, show_usage,
 				   address)) >= 0)
 		return ret;
-	if (!(s = cmd_open_store()))
+	if (!(s = cmd_open_store_cfg(&cfg)))
 		return VM_EXIT_FAIL;
-	o = load_mailbox(s, address, &st);
+	o = load_mailbox(s, address, &cfg, &st);
 	if (!o) {
 		ret = st == STORE_NOT_FOUND ? no_such_mailbox(address) :
 					      cmd_store_fail(s, st);
@@ -724,6 +784,7 @@ int cmd_user(int argc, char **argv)
 		{ "show", user_show },
 		{ "passwd", user_passwd },
 		{ "quota", user_quota },
+		{ "limit", cmd_user_limit },
 	};
 
 	return cmd_dispatch(argc, argv, subs, sizeof subs / sizeof *subs,

@@ -35,19 +35,25 @@
 #define DEFAULT_TLS_CERT "/etc/vmail/tls/cert.pem"
 #define DEFAULT_TLS_KEY "/etc/vmail/tls/key.pem"
 #define DEFAULT_MAIL_ROOT "/var/vmail"
+#define DEFAULT_MESSAGES_PER_HOUR 200
+#define DEFAULT_RECIPIENTS_PER_HOUR 1000
 /* rspamd's own defaults, in hundredths. */
 #define DEFAULT_SPAM_REJECT 1500
 #define DEFAULT_SPAM_ADD_HEADER 600
 #define DEFAULT_SPAM_GREYLIST 400
 #define MAX_SPAM_SCORE 100000
+#define DEFAULT_GREYLIST_DELAY 300                 /* 5 minutes */
+#define MAX_DURATION (12 * 3600)                   /* 12 hours */
 
 enum kind {
 	K_DOMAIN,   /* a domain name; empty = not set yet */
 	K_ADDRESS,  /* a mail address; empty = not set yet */
 	K_SIZE,     /* a byte size (parse_size) */
+	K_COUNT,    /* a whole number, 0..VM_SEND_LIMIT_MAX (uint32_t) */
 	K_PATH,     /* an absolute path */
 	K_SCORE,    /* a spam score, 0 < n <= 1000, two decimals at most */
 	K_BOOL,     /* yes or no */
+	K_DURATION, /* seconds, written 30s, 5m or 1h; 1s to 12h */
 	K_ENGINE,   /* rspamd or spamassassin */
 };
 
@@ -81,6 +87,14 @@ static const struct setting settings[] = {
 	  offsetof(struct vm_config, default_quota), 0,
 	  "Quota of new mailboxes (0 = no limit).  Change a single mailbox\n"
 	  "with \"vmailctl user quota ADDRESS SIZE\"." },
+	{ "limits", "messages_per_hour", K_COUNT,
+	  offsetof(struct vm_config, messages_per_hour), 0,
+	  "Outgoing mail of each logged-in user, per hour: messages, and\n"
+	  "recipients (a message to 10 people counts 10).  Beyond either,\n"
+	  "mail is refused with 4xx until the hour is over (0 = no limit).\n"
+	  "Change a single user with \"vmailctl user limit\"." },
+	{ "limits", "recipients_per_hour", K_COUNT,
+	  offsetof(struct vm_config, recipients_per_hour), 0, NULL },
 	{ "tls", "cert", K_PATH, offsetof(struct vm_config, tls_cert),
 	  sizeof ((struct vm_config *)0)->tls_cert,
 	  "Certificate chain and private key, PEM.  Put a real certificate\n"
@@ -108,12 +122,18 @@ static const struct setting settings[] = {
 	  "filed into the Junk folder." },
 	{ "spam", "greylist", K_SCORE,
 	  offsetof(struct vm_config, spam_greylist), 0,
-	  "At or above this score a sender not seen before is told to try\n"
-	  "again later (4xx); real mail servers do, most spam robots do not.\n"
-	  "Logged-in users and this machine are never greylisted." },
+	  "Greylisting: a sender not seen before is told to try again later\n"
+	  "(4xx); real mail servers do, most spam robots do not.  Every\n"
+	  "unknown sender is greylisted, except the whitelisted ones (see\n"
+	  "docs/filtering.md): they only when the message scores at least\n"
+	  "this.  Logged-in users and this machine are never greylisted." },
 	{ "spam", "greylisting", K_BOOL,
 	  offsetof(struct vm_config, greylisting), 0,
 	  "\"no\" turns greylisting off." },
+	{ "spam", "greylist_delay", K_DURATION,
+	  offsetof(struct vm_config, greylist_delay), 0,
+	  "How long a greylisted sender must wait before its retry is\n"
+	  "accepted: a number with s, m or h (30s, 5m, 1h; at most 12h)." },
 	{ "antivirus", "enabled", K_BOOL,
 	  offsetof(struct vm_config, antivirus), 0,
 	  "ClamAV scans every incoming message and attachment (archives\n"
@@ -160,6 +180,8 @@ void config_defaults(struct vm_config *cfg)
 	memset(cfg, 0, sizeof *cfg);
 	cfg->message_size_limit = DEFAULT_MESSAGE_SIZE_LIMIT;
 	cfg->default_quota = DEFAULT_QUOTA;
+	cfg->messages_per_hour = DEFAULT_MESSAGES_PER_HOUR;
+	cfg->recipients_per_hour = DEFAULT_RECIPIENTS_PER_HOUR;
 	vm_strlcpy(cfg->tls_cert, DEFAULT_TLS_CERT, sizeof cfg->tls_cert);
 	vm_strlcpy(cfg->tls_key, DEFAULT_TLS_KEY, sizeof cfg->tls_key);
 	vm_strlcpy(cfg->database, VMAIL_DB_PATH, sizeof cfg->database);
@@ -169,6 +191,7 @@ void config_defaults(struct vm_config *cfg)
 	cfg->spam_add_header = DEFAULT_SPAM_ADD_HEADER;
 	cfg->spam_greylist = DEFAULT_SPAM_GREYLIST;
 	cfg->greylisting = true;
+	cfg->greylist_delay = DEFAULT_GREYLIST_DELAY;
 	cfg->antivirus = true;
 }
 
@@ -299,6 +322,31 @@ range:
 	return false;
 }
 
+bool config_parse_count(const char *v, uint32_t *out, char *why,
+			size_t whylen)
+{
+	uint32_t n = 0;
+	const char *c = v;
+
+	if (!*c)
+		goto bad;
+	for (; *c; c++) {
+		if (!(*c >= '0' && *c <= '9'))
+			goto bad;
+		n = n * 10 + (uint32_t)(*c - '0');
+		if (n > VM_SEND_LIMIT_MAX) {
+			vm_snprintf(why, whylen, "at most %d (0 = no limit)",
+				    VM_SEND_LIMIT_MAX);
+			return false;
+		}
+	}
+	*out = n;
+	return true;
+bad:
+	vm_snprintf(why, whylen, "not a whole number (0 = no limit)");
+	return false;
+}
+
 static bool parse_bool(const char *v, bool *out, char *why, size_t whylen)
 {
 	if (!strcmp(v, "yes") || !strcmp(v, "no")) {
@@ -307,6 +355,54 @@ static bool parse_bool(const char *v, bool *out, char *why, size_t whylen)
 	}
 	vm_snprintf(why, whylen, "must be yes or no");
 	return false;
+}
+
+/* "30s", "5m", "1h" -> 30, 300, 3600.  Digits and one unit, nothing
+ * else; 1 second to 12 hours. */
+static bool parse_duration(const char *v, uint32_t *out, char *why,
+			   size_t whylen)
+{
+	uint32_t n = 0, unit;
+	const char *c = v;
+
+	if (!(*c >= '0' && *c <= '9'))
+		goto bad;
+	for (; *c >= '0' && *c <= '9'; c++) {
+		n = n * 10 + (uint32_t)(*c - '0');
+		if (n > MAX_DURATION)
+			goto range;
+	}
+	switch (*c) {
+	case 's': unit = 1; break;
+	case 'm': unit = 60; break;
+	case 'h': unit = 3600; break;
+	default: goto bad;
+	}
+	if (c[1])
+		goto bad;
+	n *= unit;
+	if (n == 0 || n > MAX_DURATION)
+		goto range;
+	*out = n;
+	return true;
+bad:
+	vm_snprintf(why, whylen, "not a duration (a number with s, m or h, "
+		    "like 30s, 5m or 1h)");
+	return false;
+range:
+	vm_snprintf(why, whylen, "must be at least 1s and at most 12h");
+	return false;
+}
+
+/* A duration as its largest exact unit, so it parses back unchanged. */
+static void format_duration(uint32_t n, char *buf, size_t len)
+{
+	if (n % 3600 == 0)
+		snprintf(buf, len, "%" PRIu32 "h", n / 3600);
+	else if (n % 60 == 0)
+		snprintf(buf, len, "%" PRIu32 "m", n / 60);
+	else
+		snprintf(buf, len, "%" PRIu32 "s", n);
 }
 
 void config_format_score(int32_t score, char *buf, size_t len)
@@ -356,6 +452,14 @@ static bool store_value(struct parse *p, const struct setting *s,
 			memcpy(field, &n, sizeof n);
 		break;
 	}
+	case K_COUNT: {
+		uint32_t n;
+
+		ok = config_parse_count(buf, &n, why, sizeof why);
+		if (ok)
+			memcpy(field, &n, sizeof n);
+		break;
+	}
 	case K_SCORE: {
 		int32_t n;
 
@@ -370,6 +474,14 @@ static bool store_value(struct parse *p, const struct setting *s,
 		ok = parse_bool(buf, &b, why, sizeof why);
 		if (ok)
 			memcpy(field, &b, sizeof b);
+		break;
+	}
+	case K_DURATION: {
+		uint32_t n;
+
+		ok = parse_duration(buf, &n, why, sizeof why);
+		if (ok)
+			memcpy(field, &n, sizeof n);
 		break;
 	}
 	case K_ENGINE: {
@@ -576,6 +688,12 @@ char *config_format(const struct vm_config *cfg)
 			memcpy(&n, field, sizeof n);
 			format_size(n, value, sizeof value);
 			field = value;
+		} else if (s->kind == K_COUNT) {
+			uint32_t n;
+
+			memcpy(&n, field, sizeof n);
+			snprintf(value, sizeof value, "%" PRIu32, n);
+			field = value;
 		} else if (s->kind == K_SCORE) {
 			int32_t n;
 
@@ -587,6 +705,12 @@ char *config_format(const struct vm_config *cfg)
 
 			memcpy(&b, field, sizeof b);
 			field = b ? "yes" : "no";
+		} else if (s->kind == K_DURATION) {
+			uint32_t n;
+
+			memcpy(&n, field, sizeof n);
+			format_duration(n, value, sizeof value);
+			field = value;
 		} else if (s->kind == K_ENGINE) {
 			enum vm_spam_engine e;
 

@@ -10,6 +10,8 @@
  *   [limits]
  *   message_size_limit = 50M        ; largest message accepted
  *   default_quota = 2G              ; quota for new mailboxes (0 = none)
+ *   messages_per_hour = 200         ; what one logged-in user may send
+ *   recipients_per_hour = 1000      ; (0 = no limit; see docs/filtering.md)
  *
  *   [tls]
  *   cert = /etc/vmail/tls/cert.pem  ; PEM chain; setup makes a
@@ -25,6 +27,7 @@
  *   add_header = 6                  ; "X-Spam: Yes", filed into Junk
  *   greylist = 4                    ; 4xx "try again later"
  *   greylisting = yes               ; no = never greylist
+ *   greylist_delay = 5m             ; retry accepted after (30s, 5m, 1h)
  *
  *   [antivirus]
  *   enabled = yes                   ; ClamAV (clamd) scans incoming mail;
@@ -35,10 +38,12 @@
  * hostname, domain and admin default to "" (not set yet; setup requires
  * the first two and uses admin@DOMAIN for an empty admin).  Host and
  * address values are lower-cased; sizes as in size.h; paths must be
- * absolute, without white space.  Scores are decimal numbers with at
+ * absolute, without white space.  Hourly limits are whole numbers from 0
+ * (no limit) to VM_SEND_LIMIT_MAX.  Scores are decimal numbers with at
  * most two decimals, 0 < score <= 1000, and must rise strictly from
- * greylist to add_header to reject; booleans are "yes" or "no"; the
- * engine is "rspamd" or "spamassassin" (spamd scores, through rspamd).
+ * greylist to add_header to reject; booleans are "yes" or "no"; durations
+ * are a number with s, m or h, from 1s to 12h; the engine is "rspamd"
+ * or "spamassassin" (spamd scores, through rspamd).
  */
 #ifndef VMAIL_CONFIG_H
 #define VMAIL_CONFIG_H
@@ -53,6 +58,9 @@
  * 200 bytes); longer values are refused by config_parse/config_load and
  * make config_format fail. */
 #define VM_CONF_VALUE_MAX 160
+/* Largest hourly sending limit (messages or recipients), in vmail.conf
+ * and per user ("vmailctl user limit"); 0 means no limit. */
+#define VM_SEND_LIMIT_MAX 1000000
 
 /* Who scores incoming mail ([spam] engine).  rspamd is the milter
  * either way; with SPAMASSASSIN it asks spamd and counts only its
@@ -68,6 +76,8 @@ struct vm_config {
 	char admin[320];
 	uint64_t message_size_limit;  /* bytes */
 	uint64_t default_quota;       /* bytes, 0 = unlimited */
+	uint32_t messages_per_hour;   /* per logged-in user, 0 = no limit */
+	uint32_t recipients_per_hour; /* likewise */
 	char tls_cert[4096];
 	char tls_key[4096];
 	char database[4096];
@@ -78,12 +88,19 @@ struct vm_config {
 	int32_t spam_add_header;
 	int32_t spam_greylist;
 	bool greylisting;
+	uint32_t greylist_delay;      /* seconds a new sender must wait */
 	bool antivirus;               /* ClamAV through rspamd */
 };
 
 /* A spam score (hundredths) as the shortest decimal that parses back to
  * it: 1500 -> "15", 650 -> "6.5", 625 -> "6.25".  buf >= 16 bytes. */
 void config_format_score(int32_t score, char *buf, size_t len);
+
+/* An hourly sending limit: "0" .. VM_SEND_LIMIT_MAX, digits only (the
+ * [limits] *_per_hour keys; "vmailctl user limit" uses it too).  False
+ * with the reason in why. */
+bool config_parse_count(const char *v, uint32_t *out, char *why,
+			size_t whylen);
 
 /* "rspamd" / "spamassassin", and back: false for anything else
  * (exact, lower case). */

@@ -11,7 +11,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -237,15 +236,7 @@ bool dkim_map_path(char *out, size_t size)
 
 void dkim_owner(uid_t *uid, gid_t *gid)
 {
-	const struct group *gr;
-
-	*uid = (uid_t)-1;
-	*gid = (gid_t)-1;
-	if (geteuid() != 0)
-		return;
-	gr = getgrnam(DKIM_SIGNER_GROUP);
-	*uid = 0;
-	*gid = gr ? gr->gr_gid : 0;
+	vm_root_group_owner(DKIM_SIGNER_GROUP, uid, gid);
 }
 
 int dkim_ensure_dir(void)

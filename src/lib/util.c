@@ -14,6 +14,7 @@
  * flag, so that code building text stays a plain list of appends.
  */
 #include <errno.h>
+#include <grp.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
@@ -599,6 +600,19 @@ static int check_existing(const char *path, const char *data, size_t len,
 	}
 	close(fd);
 	return ret;
+}
+
+void vm_root_group_owner(const char *group, uid_t *uid, gid_t *gid)
+{
+	const struct group *gr;
+
+	*uid = (uid_t)-1;
+	*gid = (gid_t)-1;
+	if (geteuid() != 0)
+		return;
+	gr = getgrnam(group);
+	*uid = 0;
+	*gid = gr ? gr->gr_gid : 0;
 }
 
 int vm_write_file_if_changed(const char *path, const char *data, size_t len,

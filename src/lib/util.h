@@ -114,6 +114,11 @@ char *vm_read_file(const char *path, size_t *len);
  * Returns 1 if the file was written or its metadata fixed, 0 if it was
  * already right, -1 on error (message already printed).
  */
+/* The owner for a file a daemon reads through its group: root:group when
+ * we are root (root:root if the group does not exist yet), else -1/-1
+ * ("leave as the creating process", for tests run as a user). */
+void vm_root_group_owner(const char *group, uid_t *uid, gid_t *gid);
+
 int vm_write_file_if_changed(const char *path, const char *data, size_t len,
 			     mode_t mode, uid_t uid, gid_t gid);
 

@@ -14,6 +14,7 @@
  *   setup_dkim.c       an active DKIM key for every domain, key
  *                      permissions, the selectors map
  *   setup_summary.c    what setup prints at the end
+ *   setup_pending.c    reloads owed by a run that failed half-way
  *
  * Every step is idempotent: it looks at what is there and changes only
  * what differs, so a second run with nothing to do writes no file and
@@ -108,17 +109,20 @@ char *postfix_main_merge(const char *rendered, const char *overrides,
  * output is printed and false returned. */
 bool setup_check_postfix(const char *config_dir);
 bool setup_check_dovecot(const char *config_file);
-/* sievec on a candidate global Sieve script (compiled in place). */
-bool setup_check_sieve(const char *script);
+/* sievec on a candidate global Sieve script (compiled in place), with
+ * the candidate Dovecot configuration config_file (which enables the
+ * extensions the script needs, such as vnd.dovecot.pipe). */
+bool setup_check_sieve(const char *config_file, const char *script);
 /* "rspamadm configtest" of the packaged rspamd.conf with local.d taken
  * from DIR/local.d (files of live_local_dir that setup does not manage
  * are linked in, and override.d is the live one). */
 bool setup_check_rspamd(const char *dir, const char *live_local_dir);
 
 /* setup_filter.c: what rspamd and Redis need besides their files. */
-/* Compile an installed global Sieve script (sievec), so that Dovecot,
- * running as vmail, need not write the binary. */
-bool setup_compile_sieve(const char *script);
+/* Compile an installed global Sieve script (sievec -c config_file, the
+ * live dovecot.conf just written), so that Dovecot, running as vmail,
+ * need not write the binary. */
+bool setup_compile_sieve(const char *config_file, const char *script);
 /* _rspamd in the group redis (for the socket); with systemd, the drop-in
  * that starts redis-server with /etc/redis/vmail.conf.  Sets
  * redis_changed / rspamd_changed when something had to change. */
@@ -140,6 +144,14 @@ bool setup_directory(struct setup *st);
  * directory, files and selectors map are right (dkim_fix_permissions,
  * dkim_sync_map).  Sets dkim_changed. */
 bool setup_dkim(struct setup *st);
+
+/* setup_pending.c: services whose files a failed run changed (see
+ * there).  load sets their *_changed flags; save records the flags set
+ * now; clear forgets them.  Each prints why and returns false on error. */
+#define SETUP_PENDING "/var/lib/vmail/setup.pending"
+bool setup_pending_load(struct setup *st, const char *path);
+bool setup_pending_save(struct setup *st, const char *path);
+bool setup_pending_clear(const char *path);
 
 /* setup_summary.c */
 void setup_print_summary(const struct setup *st);

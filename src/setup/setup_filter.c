@@ -11,7 +11,12 @@
  *     Debian's redis.conf and turns TCP off); without systemd,
  *     service.c starts it with that file directly;
  *   - global Sieve scripts are compiled after they are installed, as
- *     Dovecot (running as vmail) cannot write next to them;
+ *     Dovecot (running as vmail) cannot write next to them.  sievec is
+ *     given the new dovecot.conf with -c: without it, it would ask the
+ *     running Dovecot's config service, which still has the old
+ *     configuration until Dovecot is reloaded at the end of setup, and
+ *     the Sieve plugins the scripts need (IMAPSieve, extprograms) might
+ *     not be loaded there yet;
  *   - ClamAV ([antivirus] enabled): clamd is started once it has
  *     signatures (it cannot run without them; until then rspamd
  *     tempfails all mail), and with systemd freshclam keeps the
@@ -67,13 +72,13 @@ static const char redis_dropin[] =
 	"ExecStart=/usr/bin/redis-server /etc/redis/vmail.conf "
 	"--supervised systemd --daemonize no\n";
 
-bool setup_compile_sieve(const char *script)
+bool setup_compile_sieve(const char *config_file, const char *script)
 {
-	const char *argv[] = { "sievec", script, NULL };
+	const char *argv[] = { "sievec", "-c", config_file, script, NULL };
 
 	vm_progress("Compiling %s", script);
 	if (vm_run_quiet(argv) != 0) {
-		vm_err("'sievec %s' failed", script);
+		vm_err("'sievec -c %s %s' failed", config_file, script);
 		return false;
 	}
 	return true;

@@ -40,6 +40,7 @@
 #include "lib/template.h"
 #include "lib/dkim.h"
 #include "lib/util.h"
+#include "commands/send_limits.h"
 
 #define MAX_TARGETS 32
 
@@ -105,11 +106,13 @@ static struct tvars *make_vars(const struct setup *st, const char *map_dir)
 {
 	struct tvars *v = tvars_new();
 	const struct vm_config *c = &st->cfg;
+	char limits_map[PATH_MAX];
 	bool ok;
 
 	if (!v)
 		return NULL;
-	ok = tvars_set(v, "hostname", c->hostname) &&
+	ok = send_limits_map_path(limits_map, sizeof limits_map) &&
+	     tvars_set(v, "hostname", c->hostname) &&
 	     tvars_set(v, "domain", c->domain) &&
 	     tvars_set(v, "admin", c->admin) &&
 	     tvars_setf(v, "message_size_limit", "%llu",
@@ -129,8 +132,17 @@ static struct tvars *make_vars(const struct setup *st, const char *map_dir)
 	     tvars_set(v, "rspamd_milter", RSPAMD_MILTER) &&
 	     tvars_set(v, "dkim_dir", dkim_dir()) &&
 	     tvars_set(v, "greylisting", c->greylisting ? "yes" : "") &&
+	     tvars_setf(v, "greylist_delay", "%lu",
+			(unsigned long)c->greylist_delay) &&
 	     tvars_set(v, "antivirus", c->antivirus ? "yes" : "") &&
 	     tvars_set(v, "clamd_socket", SERVICE_CLAMD_SOCKET) &&
+	     tvars_setf(v, "messages_per_hour", "%lu",
+			(unsigned long)c->messages_per_hour) &&
+	     tvars_setf(v, "recipients_per_hour", "%lu",
+			(unsigned long)c->recipients_per_hour) &&
+	     tvars_set(v, "ratelimit_map", limits_map) &&
+	     /* [spam] engine: rspamd's external services ask spamd, and the
+	      * learning scripts (learn-*.sieve) train it with spamc. */
 	     tvars_set(v, "spamassassin",
 		       c->spam_engine == VM_SPAM_SPAMASSASSIN ? "yes" : "") &&
 	     tvars_set(v, "spamd_server",
@@ -431,7 +443,7 @@ static bool check_in_scratch(struct plan *p)
 		return false;
 	for (size_t i = 0; i < p->n; i++)
 		if (p->t[i].owner == OWNER_SIEVE &&
-		    !setup_check_sieve(p->t[i].scratch))
+		    !setup_check_sieve(conf, p->t[i].scratch))
 			return false;
 	if (!vm_snprintf(dir, sizeof dir, "%s/rspamd", p->scratch))
 		return false;
@@ -478,7 +490,8 @@ static bool install_all(struct setup *st, struct plan *p)
 		case OWNER_POSTFIX: st->postfix_changed = true; break;
 		case OWNER_DOVECOT: st->dovecot_changed = true; break;
 		case OWNER_SIEVE:
-			if (!setup_compile_sieve(t->path))
+			if (!setup_compile_sieve(SETUP_DOVECOT_DIR
+						 "/dovecot.conf", t->path))
 				return false;
 			break;
 		case OWNER_RSPAMD: st->rspamd_changed = true; break;

@@ -13,7 +13,9 @@
  *
  *   domain(name, active, created)
  *   mailbox(address, local_part, domain, password, quota_bytes, active,
- *           created)
+ *           created, messages_per_hour, recipients_per_hour)
+ *           the last two (schema v3) are the mailbox's own hourly
+ *           sending limits: NULL = the server default, 0 = no limit
  *   alias(source, destination, domain, created)   one row per destination;
  *           source "@domain" is a catch-all
  *   dkim_key(domain, selector, state, bits, created)  (schema v2) the
@@ -51,6 +53,12 @@ struct store_domain {
 	const char *created;   /* "YYYY-MM-DD HH:MM:SS" UTC */
 };
 
+/* A mailbox's own hourly sending limit: a number (0 = no limit), or
+ * STORE_LIMIT_DEFAULT for the server's default ([limits] in vmail.conf);
+ * for store_mailbox_set_limits() also STORE_LIMIT_KEEP. */
+#define STORE_LIMIT_DEFAULT (-1)
+#define STORE_LIMIT_KEEP (-2)
+
 struct store_mailbox {
 	const char *address;
 	const char *local_part;
@@ -59,6 +67,8 @@ struct store_mailbox {
 	uint64_t quota_bytes;  /* 0 = unlimited */
 	bool active;
 	const char *created;
+	int64_t messages_per_hour;    /* or STORE_LIMIT_DEFAULT */
+	int64_t recipients_per_hour;  /* or STORE_LIMIT_DEFAULT */
 };
 
 struct store_alias {
@@ -133,6 +143,13 @@ enum store_status store_mailbox_set_password(struct store *s,
 enum store_status store_mailbox_set_quota(struct store *s,
 					  const char *address,
 					  uint64_t quota_bytes);
+/* Set the hourly sending limits of a mailbox: each a number >= 0 (0 = no
+ * limit), STORE_LIMIT_DEFAULT or STORE_LIMIT_KEEP (unchanged).  Anything
+ * else is STORE_CONFLICT. */
+enum store_status store_mailbox_set_limits(struct store *s,
+					   const char *address,
+					   int64_t messages_per_hour,
+					   int64_t recipients_per_hour);
 enum store_status store_mailbox_get(struct store *s, const char *address,
 				    store_mailbox_cb cb, void *ctx);
 /* domain NULL = all domains. */

@@ -64,6 +64,13 @@ static const struct migration migrations[] = {
 	  ");\n"
 	  "CREATE UNIQUE INDEX dkim_key_live ON dkim_key(domain, state)\n"
 	  "  WHERE state IN ('active', 'pending');\n" },
+	/* 2 -> 3: a mailbox's own hourly sending limits; NULL = the
+	 * server's default ([limits] in vmail.conf), 0 = no limit. */
+	{ "add the hourly sending limits of mailboxes",
+	  "ALTER TABLE mailbox ADD COLUMN messages_per_hour INTEGER\n"
+	  "  CHECK (messages_per_hour >= 0);\n"
+	  "ALTER TABLE mailbox ADD COLUMN recipients_per_hour INTEGER\n"
+	  "  CHECK (recipients_per_hour >= 0);\n" },
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

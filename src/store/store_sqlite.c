@@ -627,9 +627,49 @@ enum store_status store_mailbox_set_quota(struct store *s,
 	return one_mailbox_changed(s, ret, changes, address);
 }
 
+enum store_status store_mailbox_set_limits(struct store *s,
+					   const char *address,
+					   int64_t messages_per_hour,
+					   int64_t recipients_per_hour)
+{
+	const int64_t v[2] = { messages_per_hour, recipients_per_hour };
+	sqlite3_stmt *st;
+	enum store_status ret;
+	int changes = 0;
+
+	for (int i = 0; i < 2; i++)
+		if (v[i] < STORE_LIMIT_KEEP) {
+			set_err(s, "not a sending limit: %lld", (long long)v[i]);
+			return STORE_CONFLICT;
+		}
+	/* KEEP leaves the column, DEFAULT makes it NULL. */
+	st = prepare(s, "UPDATE mailbox SET "
+			"messages_per_hour = CASE ?2 WHEN -2 THEN "
+			"messages_per_hour WHEN -1 THEN NULL ELSE ?2 END, "
+			"recipients_per_hour = CASE ?3 WHEN -2 THEN "
+			"recipients_per_hour WHEN -1 THEN NULL ELSE ?3 END "
+			"WHERE address = ?1", address, NULL, NULL);
+	for (int i = 0; st && i < 2; i++)
+		if (sqlite3_bind_int64(st, i + 2, (sqlite3_int64)v[i]) !=
+		    SQLITE_OK) {
+			sqlite3_finalize(st);
+			return db_err(s, "bind");
+		}
+	ret = run(s, st, &changes);
+	return one_mailbox_changed(s, ret, changes, address);
+}
+
 #define MAILBOX_SELECT \
 	"SELECT address, local_part, domain, password, quota_bytes, active, " \
-	"created FROM mailbox "
+	"created, messages_per_hour, recipients_per_hour FROM mailbox "
+
+/* A limit column: NULL is STORE_LIMIT_DEFAULT. */
+static int64_t col_limit(sqlite3_stmt *st, int i)
+{
+	if (sqlite3_column_type(st, i) == SQLITE_NULL)
+		return STORE_LIMIT_DEFAULT;
+	return sqlite3_column_int64(st, i);
+}
 
 static enum store_status each_mailbox(struct store *s, sqlite3_stmt *st,
 				      store_mailbox_cb cb, void *ctx,
@@ -650,6 +690,8 @@ static enum store_status each_mailbox(struct store *s, sqlite3_stmt *st,
 			.quota_bytes = quota > 0 ? (uint64_t)quota : 0,
 			.active = sqlite3_column_int(st, 5) != 0,
 			.created = col_text(st, 6),
+			.messages_per_hour = col_limit(st, 7),
+			.recipients_per_hour = col_limit(st, 8),
 		};
 		(*rows)++;
 		if (cb(&m, ctx)) {

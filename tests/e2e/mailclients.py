@@ -91,14 +91,18 @@ def padded_message(sender, to, size, subject="e2e"):
 
 # ---------------------------------------------------------------- SMTP
 @contextlib.contextmanager
-def smtp(guest, port=25, starttls=False):
+def smtp(guest, port=25, starttls=False, source=None):
     """An SMTP session (EHLO done; STARTTLS + EHLO again if asked). Port
-    465 is implicit TLS."""
+    465 is implicit TLS. source: the client address to connect from
+    (vmail_guest.CLIENT2_IP), default the harness's own."""
+    addr = (source, 0) if source else None
     if port == 465:
         s = smtplib.SMTP_SSL(guest.ip, port, local_hostname=CLIENT_NAME,
-                             timeout=TIMEOUT, context=tls_context())
+                             timeout=TIMEOUT, context=tls_context(),
+                             source_address=addr)
     else:
-        s = smtplib.SMTP(guest.ip, port, local_hostname=CLIENT_NAME, timeout=TIMEOUT)
+        s = smtplib.SMTP(guest.ip, port, local_hostname=CLIENT_NAME, timeout=TIMEOUT,
+                         source_address=addr)
     try:
         s.ehlo()
         if starttls:
@@ -119,9 +123,9 @@ def auth_plain(s, address, password):
 
 
 @contextlib.contextmanager
-def submission(guest, port, user):
+def submission(guest, port, user, source=None):
     """An authenticated submission session on 587 (STARTTLS) or 465."""
-    with smtp(guest, port, starttls=(port != 465)) as s:
+    with smtp(guest, port, starttls=(port != 465), source=source) as s:
         code, text = auth_plain(s, user.address, user.password)
         assert code == 235, f"[{guest.suite}] AUTH as {user.address} on {port}: {code} {text!r}"
         yield s
@@ -140,10 +144,10 @@ def send(s, sender, recipients, msg, mail_options=()):
     return text
 
 
-def try_send(guest, to, msg, port=25, sender=EXTERNAL_SENDER):
+def try_send(guest, to, msg, port=25, sender=EXTERNAL_SENDER, source=None):
     """One unauthenticated transaction, as a sending MTA makes it: the
     first reply of 400 or more (MAIL, RCPT or DATA), or DATA's 250."""
-    with smtp(guest, port) as s:
+    with smtp(guest, port, source=source) as s:
         code, text = s.mail(sender)
         if code >= 400:
             return code, text

@@ -3,14 +3,21 @@
 prepare(guest) puts the test-environment overrides of tests/e2e/rspamd-override/
 into the guest's /etc/rspamd/override.d/ (see the comments there: rspamd
 asks the tests' own DNS server) and reloads rspamd. "@HOST_IP@" in them
-becomes the harness's address on the bridge, "@DNS_IP@" the test DNS
-server's. conftest.py calls it once per guest before any test runs.
+becomes the harness's address on the bridge, "@CLIENT2_IP@" the second
+client address, "@DNS_IP@" the test DNS server's.
+conftest.py calls it once per guest before any test runs.
+
+spam_settings(guest, greylisting="no") changes [spam] in vmail.conf for
+the duration of a with block (and runs "vmailctl setup" before and after).
 """
 
+import contextlib
 import os
+import re
 import time
 
-from vmail_guest import DNS_IP, HOST_IP
+from mailclients import EXTERNAL_SENDER, make_message, try_send
+from vmail_guest import CLIENT2_IP, DNS_IP, HOST_IP
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OVERRIDE_SRC = os.path.join(HERE, "rspamd-override")
@@ -39,22 +46,27 @@ def workers(guest):
     return set(out.split())
 
 
-def reload(guest, timeout=90):
-    """SIGHUP rspamd and wait until all of its workers are new ones and the
-    milter answers. (Waiting a fixed time is not enough on a loaded machine:
-    the main process may re-read its configuration seconds later and then
-    drop the connections the old workers still hold.)"""
-    old = workers(guest)
-    guest.run(f"kill -HUP $(cat {RSPAMD_PID})")
+def wait_workers_replaced(guest, old, timeout=90):
+    """Wait until none of the workers in old is left, new ones run and the
+    milter answers. (A reload takes seconds on a loaded machine, 3 s on
+    bookworm here: meanwhile the old workers still answer, and are then
+    killed with the sessions they hold. A fixed sleep raced that.)"""
     deadline = time.monotonic() + timeout
     while True:
         now = workers(guest)
         if now and not (now & old):
             break
         assert time.monotonic() < deadline, \
-            f"[{guest.suite}] rspamd's workers were not replaced after SIGHUP"
+            f"[{guest.suite}] rspamd's workers were not replaced within {timeout}s"
         time.sleep(0.3)
     wait_milter(guest)
+
+
+def reload(guest):
+    """SIGHUP rspamd and wait until its new workers answer."""
+    old = workers(guest)
+    guest.run(f"kill -HUP $(cat {RSPAMD_PID})")
+    wait_workers_replaced(guest, old)
 
 
 def prepare(guest):
@@ -62,6 +74,7 @@ def prepare(guest):
     for name in sorted(os.listdir(OVERRIDE_SRC)):
         with open(os.path.join(OVERRIDE_SRC, name), "rb") as f:
             data = (f.read().replace(b"@HOST_IP@", HOST_IP.encode())
+                    .replace(b"@CLIENT2_IP@", CLIENT2_IP.encode())
                     .replace(b"@DNS_IP@", DNS_IP.encode()))
         path = f"{OVERRIDE_DIR}/{name}"
         if guest.run(["cat", path], check=False).stdout != data:
@@ -71,3 +84,51 @@ def prepare(guest):
         reload(guest)
     else:
         wait_milter(guest)
+
+
+VMAIL_CONF = "/etc/vmail/vmail.conf"
+
+
+def mail_flows(guest, timeout=60):
+    """Wait until a message from the harness (never greylisted) is
+    accepted on port 25: after a reload rspamd may tempfail for a moment."""
+    deadline = time.monotonic() + timeout
+    while True:
+        msg, _ = make_message(EXTERNAL_SENDER, f"postmaster@{guest.domain}", "flowing")
+        code, text = try_send(guest, f"postmaster@{guest.domain}", msg)
+        if code == 250:
+            return
+        assert time.monotonic() < deadline, \
+            f"[{guest.suite}] mail not accepted after setup: {code} {text!r}"
+        time.sleep(1)
+
+
+def setup_and_wait(guest):
+    """Run "vmailctl setup" after a change of [spam] (it reloads rspamd)
+    and wait until the new workers took over and mail flows."""
+    old = workers(guest)
+    guest.vmailctl("setup")
+    wait_workers_replaced(guest, old)
+    mail_flows(guest)
+
+
+@contextlib.contextmanager
+def spam_settings(guest, **values):
+    """Set keys of [spam] in /etc/vmail/vmail.conf and run "vmailctl
+    setup"; afterwards put the file back as it was and run setup again,
+    so the guest is left as it was found."""
+    original = guest.run(["cat", VMAIL_CONF]).stdout
+    text = original.decode()
+    section = text.index("\n[spam]\n")
+    for key, value in values.items():
+        pattern = re.compile(rf"^{re.escape(key)} = .*$", re.M)
+        m = pattern.search(text, section)
+        assert m, f"[{guest.suite}] no '{key} =' in [spam] of {VMAIL_CONF}"
+        text = text[:m.start()] + f"{key} = {value}" + text[m.end():]
+    try:
+        guest.run(["sh", "-c", f"cat > {VMAIL_CONF}"], input=text.encode())
+        setup_and_wait(guest)
+        yield
+    finally:
+        guest.run(["sh", "-c", f"cat > {VMAIL_CONF}"], input=original)
+        setup_and_wait(guest)

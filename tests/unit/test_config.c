@@ -41,6 +41,7 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg.spam_add_header, 600);
 	assert_int_equal(cfg.spam_greylist, 400);
 	assert_true(cfg.greylisting);
+	assert_int_equal(cfg.greylist_delay, 300);
 	assert_int_equal(cfg.spam_engine, VM_SPAM_RSPAMD);
 }
 
@@ -316,6 +317,130 @@ static void test_spam_round_trip(void **state)
 	free(again);
 }
 
+/* [spam] greylist_delay: a number with s, m or h, 1s to 12h; written
+ * back in its largest exact unit. */
+static void test_greylist_delay(void **state)
+{
+	struct vm_config a, b;
+	char *text;
+
+	(void)state;
+	expect_parse("[spam]\ngreylist_delay = 30s\n", &a);
+	assert_int_equal(a.greylist_delay, 30);
+	expect_parse("[spam]\ngreylist_delay = 5m\n", &a);
+	assert_int_equal(a.greylist_delay, 300);
+	expect_parse("[spam]\ngreylist_delay = 2h\n", &a);
+	assert_int_equal(a.greylist_delay, 7200);
+	expect_parse("[spam]\ngreylist_delay = 12h\n", &a);
+	assert_int_equal(a.greylist_delay, 43200);
+	expect_parse("[spam]\ngreylist_delay = 43200s\n", &a);
+	assert_int_equal(a.greylist_delay, 43200);
+	expect_parse("[spam]\ngreylist_delay = 1s\n", &a);
+	assert_int_equal(a.greylist_delay, 1);
+
+	expect_error("[spam]\ngreylist_delay = 300\n",
+		     "line 2: greylist_delay: not a duration");
+	expect_error("[spam]\ngreylist_delay = 5min\n", "not a duration");
+	expect_error("[spam]\ngreylist_delay = 5M\n", "not a duration");
+	expect_error("[spam]\ngreylist_delay = 5 m\n", "not a duration");
+	expect_error("[spam]\ngreylist_delay = -5m\n", "not a duration");
+	expect_error("[spam]\ngreylist_delay = 1.5m\n", "not a duration");
+	expect_error("[spam]\ngreylist_delay = m\n", "not a duration");
+	expect_error("[spam]\ngreylist_delay = 0s\n", "at least 1s");
+	expect_error("[spam]\ngreylist_delay = 13h\n", "at most 12h");
+	expect_error("[spam]\ngreylist_delay = 43201s\n", "at most 12h");
+	expect_error("[spam]\ngreylist_delay = 99999999999999h\n",
+		     "at most 12h");
+
+	config_defaults(&a);
+	text = config_format(&a);
+	assert_non_null(strstr(text, "\ngreylist_delay = 5m\n"));
+	free(text);
+	for (uint32_t n = 1; n <= 43200; n += 59) {
+		a.greylist_delay = n;
+		text = config_format(&a);
+		expect_parse(text, &b);
+		assert_int_equal(b.greylist_delay, n);
+		free(text);
+	}
+	a.greylist_delay = 3600;
+	text = config_format(&a);
+	assert_non_null(strstr(text, "\ngreylist_delay = 1h\n"));
+	free(text);
+	a.greylist_delay = 90;
+	text = config_format(&a);
+	assert_non_null(strstr(text, "\ngreylist_delay = 90s\n"));
+	free(text);
+}
+
+/* [limits] messages_per_hour, recipients_per_hour: counts, 0 = none. */
+static void test_send_limits(void **state)
+{
+	struct vm_config a, b;
+	char *text, *again;
+
+	(void)state;
+	config_defaults(&a);
+	assert_int_equal(a.messages_per_hour, 200);
+	assert_int_equal(a.recipients_per_hour, 1000);
+	expect_parse("[limits]\nmessages_per_hour = 50\n", &a);
+	assert_int_equal(a.messages_per_hour, 50);
+	assert_int_equal(a.recipients_per_hour, 1000);
+	expect_parse("[limits]\nrecipients_per_hour = 0\n"
+		     "messages_per_hour = 1000000\n", &a);
+	assert_int_equal(a.messages_per_hour, VM_SEND_LIMIT_MAX);
+	assert_int_equal(a.recipients_per_hour, 0);
+	expect_error("[limits]\nmessages_per_hour = 1000001\n",
+		     "line 2: messages_per_hour: at most 1000000");
+	expect_error("[limits]\nmessages_per_hour = 99999999999999999999\n",
+		     "at most 1000000");
+	expect_error("[limits]\nrecipients_per_hour = -1\n",
+		     "line 2: recipients_per_hour: not a whole number");
+	expect_error("[limits]\nrecipients_per_hour = 10/h\n",
+		     "not a whole number");
+	expect_error("[limits]\nrecipients_per_hour = 1.5\n",
+		     "not a whole number");
+	expect_error("[limits]\nmessages_per_hour =\n", "not a whole number");
+	expect_error("[limits]\nmessages_per_hour = unlimited\n",
+		     "not a whole number");
+	expect_error("[limits]\nmessages_per_hour = 5\nmessages_per_hour = 6\n",
+		     "line 3: 'messages_per_hour' is set twice");
+
+	/* The same parser serves "vmailctl user limit". */
+	{
+		uint32_t n = 7;
+		char why[128];
+
+		assert_true(config_parse_count("0", &n, why, sizeof why));
+		assert_int_equal(n, 0);
+		assert_true(config_parse_count("42", &n, why, sizeof why));
+		assert_int_equal(n, 42);
+		assert_false(config_parse_count("", &n, why, sizeof why));
+		assert_false(config_parse_count(" 5", &n, why, sizeof why));
+		assert_false(config_parse_count("5 ", &n, why, sizeof why));
+		assert_false(config_parse_count("+5", &n, why, sizeof why));
+		assert_false(config_parse_count("1000001", &n, why, sizeof why));
+		assert_int_equal(n, 42);
+	}
+
+	config_defaults(&a);
+	text = config_format(&a);
+	assert_non_null(strstr(text, "\nmessages_per_hour = 200\n"));
+	assert_non_null(strstr(text, "\nrecipients_per_hour = 1000\n"));
+	free(text);
+	a.messages_per_hour = 0;
+	a.recipients_per_hour = 7;
+	text = config_format(&a);
+	assert_non_null(strstr(text, "\nmessages_per_hour = 0\n"));
+	assert_non_null(strstr(text, "\nrecipients_per_hour = 7\n"));
+	expect_parse(text, &b);
+	assert_memory_equal(&a, &b, sizeof a);
+	again = config_format(&b);
+	assert_string_equal(text, again);
+	free(text);
+	free(again);
+}
+
 /* [antivirus]: on by default, yes/no, round-trips. */
 static void test_antivirus(void **state)
 {
@@ -480,6 +605,8 @@ int main(void)
 		cmocka_unit_test(test_format_round_trip),
 		cmocka_unit_test(test_spam_settings),
 		cmocka_unit_test(test_spam_round_trip),
+		cmocka_unit_test(test_send_limits),
+		cmocka_unit_test(test_greylist_delay),
 		cmocka_unit_test(test_antivirus),
 		cmocka_unit_test(test_spam_engine),
 		cmocka_unit_test(test_load),
