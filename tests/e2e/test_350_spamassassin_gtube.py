@@ -8,7 +8,7 @@ this message's text is longer, so rspamd's shortcut does not fire (the test
 checks that it did not) and only spamd's GTUBE rule can find it. rspamd's log
 line for the message shows SPAMD carrying SpamAssassin's score and its rule
 name GTUBE, and no other symbol counting. (With rspamd selected, this same
-message gets through: rspamd's rules do not catch GTUBE there; see test_353.)
+message gets through: rspamd's rules do not catch GTUBE there; see test_359.)
 """
 
 import spamassassin as sa

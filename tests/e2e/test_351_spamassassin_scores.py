@@ -9,7 +9,7 @@ the thresholds of [spam] apply to it, with the same actions as with rspamd.
 - rspamd's own rules do not count: a message matching a rule only rspamd knows
   (VMAIL_E2E_RSPAMD_ONLY, 30 points, tests/e2e/rspamd-override/multimap.conf)
   is delivered to INBOX; rspamd logs the rule with a score of 0. With rspamd
-  selected the same message is rejected (test_353), so the rule does fire.
+  selected the same message is rejected (test_359), so the rule does fire.
 """
 
 import email

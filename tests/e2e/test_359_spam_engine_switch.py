@@ -123,7 +123,7 @@ def _learning_counts(guest, user):
         f"Bayes counters (nspam, nham) {(nspam, nham)} -> {sa.bayes_counts(guest)}"
 
 
-def test_353_switch_engines_and_back(guest):
+def test_359_switch_engines_and_back(guest):
     user = guest.add_user("switch")
     assert sa.engine(guest) == "rspamd"
     _mail_flows(guest, user)
