@@ -91,17 +91,18 @@ def padded_message(sender, to, size, subject="e2e"):
 
 # ---------------------------------------------------------------- SMTP
 @contextlib.contextmanager
-def smtp(guest, port=25, starttls=False, source=None):
+def smtp(guest, port=25, starttls=False, source=None, timeout=TIMEOUT):
     """An SMTP session (EHLO done; STARTTLS + EHLO again if asked). Port
     465 is implicit TLS. source: the client address to connect from
-    (vmail_guest.CLIENT2_IP), default the harness's own."""
+    (vmail_guest.CLIENT2_IP), default the harness's own. timeout: for
+    each reply (a real MTA waits minutes for the one after DATA)."""
     addr = (source, 0) if source else None
     if port == 465:
         s = smtplib.SMTP_SSL(guest.ip, port, local_hostname=CLIENT_NAME,
-                             timeout=TIMEOUT, context=tls_context(),
+                             timeout=timeout, context=tls_context(),
                              source_address=addr)
     else:
-        s = smtplib.SMTP(guest.ip, port, local_hostname=CLIENT_NAME, timeout=TIMEOUT,
+        s = smtplib.SMTP(guest.ip, port, local_hostname=CLIENT_NAME, timeout=timeout,
                          source_address=addr)
     try:
         s.ehlo()
@@ -144,10 +145,11 @@ def send(s, sender, recipients, msg, mail_options=()):
     return text
 
 
-def try_send(guest, to, msg, port=25, sender=EXTERNAL_SENDER, source=None):
+def try_send(guest, to, msg, port=25, sender=EXTERNAL_SENDER, source=None,
+             timeout=TIMEOUT):
     """One unauthenticated transaction, as a sending MTA makes it: the
     first reply of 400 or more (MAIL, RCPT or DATA), or DATA's 250."""
-    with smtp(guest, port, source=source) as s:
+    with smtp(guest, port, source=source, timeout=timeout) as s:
         code, text = s.mail(sender)
         if code >= 400:
             return code, text
