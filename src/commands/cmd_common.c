@@ -305,6 +305,30 @@ int cmd_store_fail(struct store *s, enum store_status st)
 	return VM_EXIT_FAIL;
 }
 
+int cmd_write_rspamd_map(struct store *s, enum store_status st,
+			 struct vm_buf *b, const char *path)
+{
+	size_t len;
+	char *text;
+	uid_t uid;
+	gid_t gid;
+	int rc;
+
+	if (st != STORE_OK) {
+		vm_buf_free(b);
+		cmd_store_fail(s, st);
+		return -1;
+	}
+	if (!(text = vm_buf_take(b, &len))) {
+		vm_errno("cannot build %s", path);
+		return -1;
+	}
+	vm_root_group_owner(RSPAMD_GROUP, &uid, &gid);
+	rc = vm_write_file_if_changed(path, text, len, 0640, uid, gid);
+	free(text);
+	return rc;
+}
+
 int cmd_commit_or_report(struct store *s, enum store_status st)
 {
 	if (st == STORE_OK)

@@ -102,6 +102,16 @@ bool cmd_require_domain(struct store *s, const char *domain);
  * VM_EXIT_FAIL. */
 int cmd_store_fail(struct store *s, enum store_status st);
 
+/* Finish a map for rspamd whose lines a store listing put into b:
+ * unless the listing failed (st, reported then), write the text to path
+ * as 0640 root:_rspamd (rspamd reads it, and re-reads it by itself) if
+ * it differs.  b is emptied either way.  1 written, 0 already right, -1
+ * error (printed). */
+#define RSPAMD_GROUP "_rspamd"
+struct vm_buf;
+int cmd_write_rspamd_map(struct store *s, enum store_status st,
+			 struct vm_buf *b, const char *path);
+
 /* End a write transaction: commit if st is STORE_OK; otherwise (or if
  * the commit fails) roll back and report why.  VM_EXIT_OK or
  * VM_EXIT_FAIL. */

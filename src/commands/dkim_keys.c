@@ -159,31 +159,15 @@ static int map_line(const struct store_dkim_key *k, void *ctx)
 int dkim_sync_map(struct store *s)
 {
 	struct vm_buf b = VM_BUF_INIT;
-	enum store_status st;
 	char path[4096];
-	size_t len;
-	char *text;
-	uid_t uid;
-	gid_t gid;
-	int rc;
 
 	if (!dkim_map_path(path, sizeof path)) {
 		vm_err("%s: path too long", dkim_dir());
 		return -1;
 	}
+	if (dkim_ensure_dir() < 0)
+		return -1;
 	/* store_dkim_list orders by domain: the map comes out sorted. */
-	if ((st = store_dkim_list(s, NULL, map_line, &b)) != STORE_OK) {
-		vm_buf_free(&b);
-		cmd_store_fail(s, st);
-		return -1;
-	}
-	if (!(text = vm_buf_take(&b, &len))) {
-		vm_errno("cannot build %s", path);
-		return -1;
-	}
-	dkim_owner(&uid, &gid);
-	rc = dkim_ensure_dir() < 0 ? -1 :
-	     vm_write_file_if_changed(path, text, len, 0640, uid, gid);
-	free(text);
-	return rc;
+	return cmd_write_rspamd_map(s, store_dkim_list(s, NULL, map_line, &b),
+				    &b, path);
 }

@@ -1,7 +1,7 @@
 /*
  * send_limits.h - the hourly sending limits of logged-in users, as the
- * rate-limit rule in rspamd sees them (templates/rspamd-lua/
- * vmail_ratelimit.lua).  The server defaults are [limits]
+ * rate-limit rule in rspamd sees them (VMAIL_RATELIMIT in
+ * templates/rspamd/rspamd.lua).  The server defaults are [limits]
  * messages_per_hour and recipients_per_hour in vmail.conf (rendered into
  * the rule by setup); a mailbox's own limits are in the directory
  * (store_mailbox_set_limits) and reach rspamd through a map file that

@@ -13,11 +13,11 @@ Also: the EICAR test string, messages carrying it, and stopping clamd.
 
 import email.policy
 import io
-import time
 import zipfile
 from email.message import EmailMessage
 
 import mailclients
+from vmail_guest import wait_until
 
 # The standard anti-virus test file (68 bytes); harmless by definition.
 EICAR = r"X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!H+H*"
@@ -42,21 +42,15 @@ def clamd_pid(guest):
 
 
 def wait_clamd(guest, up=True, timeout=120):
-    deadline = time.monotonic() + timeout
-    while clamd_answers(guest) != up:
-        assert time.monotonic() < deadline, \
-            f"[{guest.suite}] clamd did not come {'up' if up else 'down'}"
-        time.sleep(0.5)
+    wait_until(lambda: clamd_answers(guest) == up,
+               f"[{guest.suite}] clamd to come {'up' if up else 'down'}", timeout, 0.5)
 
 
 def stop_clamd(guest):
     pid = clamd_pid(guest)
     if pid:
         guest.run(["kill", str(pid)])
-    deadline = time.monotonic() + 30
-    while clamd_pid(guest):
-        assert time.monotonic() < deadline, f"[{guest.suite}] clamd does not stop"
-        time.sleep(0.3)
+    wait_until(lambda: not clamd_pid(guest), f"[{guest.suite}] clamd to stop")
 
 
 def prepare(guest):

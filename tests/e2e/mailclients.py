@@ -23,6 +23,7 @@ import secrets
 import smtplib
 import socket
 import ssl
+import time
 
 TIMEOUT = 20
 CLIENT_NAME = "client.example.net"        # our EHLO name
@@ -160,6 +161,18 @@ def try_send(guest, to, msg, port=25, sender=EXTERNAL_SENDER, source=None,
             return s.data(msg)
         except smtplib.SMTPDataError as e:
             return e.smtp_code, e.smtp_error
+
+
+def retry_send(guest, to, msg, timeout=90, sender=EXTERNAL_SENDER):
+    """try_send() as a real MTA retries: again after each 4xx answer (a
+    daemon just started may take a moment), until a final answer or
+    timeout seconds; returns the last answer."""
+    deadline = time.monotonic() + timeout
+    while True:
+        code, text = try_send(guest, to, msg, sender=sender)
+        if not 400 <= code < 500 or time.monotonic() > deadline:
+            return code, text
+        time.sleep(3)
 
 
 def deliver(guest, recipients, subject="e2e", sender=EXTERNAL_SENDER):

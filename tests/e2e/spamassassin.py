@@ -20,6 +20,7 @@ import re
 import time
 
 import spamfilter
+from vmail_guest import wait_until
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OVERRIDE_SRC = os.path.join(HERE, "spamassassin-override")
@@ -46,8 +47,7 @@ def engine(guest):
 
 def spamd_up(guest):
     """True if spamd's port accepts connections."""
-    return guest.run(["bash", "-c", f"exec 3<>/dev/tcp/127.0.0.1/{SPAMD_PORT}"],
-                     check=False).returncode == 0
+    return guest.tcp_open(SPAMD_PORT)
 
 
 def spamd_pid(guest):
@@ -55,11 +55,8 @@ def spamd_pid(guest):
 
 
 def wait_spamd(guest, up=True, timeout=120):
-    deadline = time.monotonic() + timeout
-    while spamd_up(guest) != up:
-        assert time.monotonic() < deadline, \
-            f"[{guest.suite}] spamd did not come {'up' if up else 'down'}"
-        time.sleep(0.5)
+    wait_until(lambda: spamd_up(guest) == up,
+               f"[{guest.suite}] spamd to come {'up' if up else 'down'}", timeout, 0.5)
 
 
 def stop_spamd(guest):
@@ -87,23 +84,6 @@ def install_overrides(guest):
         wait_spamd(guest)
 
 
-def wait_reloaded(guest, log_offset, timeout=60):
-    """After a reload (SIGHUP, sent by setup when rspamd's files changed),
-    rspamd's old workers keep accepting mail with the old configuration
-    until the new ones run; then the main process tells the old ones to
-    stop. Wait for that (rspamd's log from log_offset on)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        new = guest.run(["tail", "-c", f"+{log_offset + 1}", RSPAMD_LOG],
-                        check=False).stdout
-        if b"rspamd_hup_handler: kill old workers" in new:
-            break
-        assert time.monotonic() < deadline, \
-            f"[{guest.suite}] rspamd did not finish reloading within {timeout}s"
-        time.sleep(0.5)
-    spamfilter.wait_milter(guest)
-
-
 def install(guest, *args, timeout=1200):
     """Run ./install.sh ARGS in the guest; returns the finished process."""
     return guest.run(" ".join([INSTALL, *args]), check=False, timeout=timeout)
@@ -115,7 +95,7 @@ def use_engine(guest, name):
         install_overrides(guest)
     if engine(guest) == name and (name == "rspamd" or spamd_up(guest)):
         return
-    offset = guest.log_size(RSPAMD_LOG)
+    old = spamfilter.workers(guest)
     p = install(guest, "--spam", name)
     assert p.returncode == 0, \
         f"[{guest.suite}] install.sh --spam {name} failed ({p.returncode}):\n" \
@@ -123,7 +103,7 @@ def use_engine(guest, name):
     assert engine(guest) == name, f"[{guest.suite}] vmail.conf: {guest.read(CONF)}"
     if name == "spamassassin":
         wait_spamd(guest)
-    wait_reloaded(guest, offset)
+    spamfilter.wait_workers_replaced(guest, old)
 
 
 def rspamd_verdict(guest, marker, timeout=20):

@@ -17,7 +17,7 @@ import re
 import time
 
 from mailclients import EXTERNAL_SENDER, make_message, try_send
-from vmail_guest import CLIENT2_IP, DNS_IP, HOST_IP
+from vmail_guest import CLIENT2_IP, DNS_IP, HOST_IP, wait_until
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OVERRIDE_SRC = os.path.join(HERE, "rspamd-override")
@@ -28,16 +28,13 @@ MILTER_PORT = 11332
 
 def milter_up(guest):
     """True if rspamd's milter port accepts connections."""
-    return guest.run(["bash", "-c", f"exec 3<>/dev/tcp/127.0.0.1/{MILTER_PORT}"],
-                     check=False).returncode == 0
+    return guest.tcp_open(MILTER_PORT)
 
 
 def wait_milter(guest, up=True, timeout=60):
-    deadline = time.monotonic() + timeout
-    while milter_up(guest) != up:
-        assert time.monotonic() < deadline, \
-            f"[{guest.suite}] rspamd's milter did not come {'up' if up else 'down'}"
-        time.sleep(0.3)
+    wait_until(lambda: milter_up(guest) == up,
+               f"[{guest.suite}] rspamd's milter to come {'up' if up else 'down'}",
+               timeout)
 
 
 def workers(guest):
@@ -51,14 +48,10 @@ def wait_workers_replaced(guest, old, timeout=90):
     milter answers. (A reload takes seconds on a loaded machine, 3 s on
     bookworm here: meanwhile the old workers still answer, and are then
     killed with the sessions they hold. A fixed sleep raced that.)"""
-    deadline = time.monotonic() + timeout
-    while True:
+    def replaced():
         now = workers(guest)
-        if now and not (now & old):
-            break
-        assert time.monotonic() < deadline, \
-            f"[{guest.suite}] rspamd's workers were not replaced within {timeout}s"
-        time.sleep(0.3)
+        return now and not (now & old)
+    wait_until(replaced, f"[{guest.suite}] rspamd's old workers to be replaced", timeout)
     wait_milter(guest)
 
 

@@ -2,17 +2,8 @@
 Dovecot is stopped waits in the queue, and is delivered once Dovecot is
 started again. Nothing bounces."""
 
-import time
-
-from vmail_guest import DOVECOT_PID, MAIL_LOG, token
+from vmail_guest import DOVECOT_PID, MAIL_LOG, token, wait_until
 from mailclients import make_message, send, smtp
-
-
-def _wait(predicate, what, timeout=30):
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.3)
 
 
 def test_14_mail_waits_while_dovecot_is_down(guest):
@@ -21,7 +12,7 @@ def test_14_mail_waits_while_dovecot_is_down(guest):
     assert guest.running(DOVECOT_PID), "Dovecot is not running before the test"
     guest.run("doveadm stop")
     try:
-        _wait(lambda: not guest.running(DOVECOT_PID), "Dovecot to stop")
+        wait_until(lambda: not guest.running(DOVECOT_PID), "Dovecot to stop")
 
         msg, marker = make_message(sender, user.address, "dovecot-down")
         with smtp(guest, 25) as s:
@@ -35,7 +26,7 @@ def test_14_mail_waits_while_dovecot_is_down(guest):
     finally:
         if not guest.running(DOVECOT_PID):
             guest.run("dovecot")
-    _wait(lambda: guest.running(DOVECOT_PID), "Dovecot to start")
+    wait_until(lambda: guest.running(DOVECOT_PID), "Dovecot to start")
 
     guest.run("postqueue -f")
     guest.wait_for_message(user.address, marker, timeout=60)

@@ -4,21 +4,9 @@ stored (rspamd's CLAM_VIRUS_FAIL -> soft reject); once clamd runs again
 gets in unscanned: a virus sent while clamd was down is rejected (5.7.1) on
 its retry, not delivered."""
 
-import time
-
 import antivirus
-from mailclients import EXTERNAL_SENDER, make_message, try_send
+from mailclients import EXTERNAL_SENDER, make_message, retry_send, try_send
 
-
-def _retry(guest, to, msg, timeout=90):
-    """Send like a real MTA: retry 4xx answers (rspamd may take a moment
-    to see clamd back) until a final answer."""
-    deadline = time.monotonic() + timeout
-    while True:
-        code, text = try_send(guest, to, msg)
-        if not 400 <= code < 500 or time.monotonic() > deadline:
-            return code, text
-        time.sleep(3)
 
 
 def test_311_clamd_down_means_tempfail(guest):
@@ -38,11 +26,11 @@ def test_311_clamd_down_means_tempfail(guest):
         guest.vmailctl("setup")          # starts what is not running
         antivirus.wait_clamd(guest)
 
-    code, text = _retry(guest, user.address, clean)
+    code, text = retry_send(guest, user.address, clean)
     assert code == 250, f"the retry got {code} {text!r}\n{guest.explain(clean_marker)}"
     guest.wait_for_message(user.address, clean_marker)
 
-    code, text = _retry(guest, user.address, virus)
+    code, text = retry_send(guest, user.address, virus)
     assert code == 554 and text.startswith(b"5.7.1"), \
         f"the virus's retry got {code} {text!r}\n{guest.explain(virus_marker)}"
     assert guest.find_message(user.address, virus_marker) is None, "virus stored"

@@ -7,10 +7,8 @@ cannot run without signatures) and say so; mail on port 25 then gets 4xx
 and is not stored. Once signatures are there, the next "vmailctl setup"
 starts clamd and the sender's retry is accepted and delivered."""
 
-import time
-
 import antivirus
-from mailclients import EXTERNAL_SENDER, make_message, try_send
+from mailclients import EXTERNAL_SENDER, make_message, retry_send, try_send
 
 MOVED = "/var/lib/vmail-e2e-signatures"
 
@@ -35,11 +33,6 @@ def test_313_no_signatures_yet_means_tempfail(guest):
         guest.vmailctl("setup")
         antivirus.wait_clamd(guest)
 
-    deadline = time.monotonic() + 90
-    while True:              # as a sending MTA retries
-        code, text = try_send(guest, user.address, msg)
-        if code == 250 or time.monotonic() > deadline:
-            break
-        time.sleep(3)
+    code, text = retry_send(guest, user.address, msg)   # as a sending MTA retries
     assert code == 250, f"the retry got {code} {text!r}\n{guest.explain(marker)}"
     guest.wait_for_message(user.address, marker)

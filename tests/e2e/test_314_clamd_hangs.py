@@ -11,7 +11,8 @@ both releases.)"""
 import time
 
 import antivirus
-from mailclients import EXTERNAL_SENDER, make_message, try_send
+from mailclients import EXTERNAL_SENDER, make_message, retry_send, try_send
+from vmail_guest import wait_until
 
 # Accept on clamd's socket, read nothing, answer nothing, keep everything.
 HANG = r"""
@@ -35,10 +36,9 @@ def test_314_hanging_clamd_means_tempfail(guest):
     guest.run(["sh", "-c", "perl /run/vmail-e2e-hang.pl /run/clamav/clamd.ctl "
                            "</dev/null >/dev/null 2>&1 &"])
     try:
-        deadline = time.monotonic() + 10
-        while guest.run(["test", "-S", antivirus.CLAMD_SOCKET], check=False).returncode:
-            assert time.monotonic() < deadline, "the stand-in did not listen"
-            time.sleep(0.2)
+        wait_until(lambda: guest.run(["test", "-S", antivirus.CLAMD_SOCKET],
+                                     check=False).returncode == 0,
+                   "the stand-in to listen on clamd's socket", 10, 0.2)
         t0 = time.monotonic()
         code, text = try_send(guest, user.address, msg, timeout=150)
         took = time.monotonic() - t0
@@ -54,11 +54,6 @@ def test_314_hanging_clamd_means_tempfail(guest):
         guest.vmailctl("setup")
         antivirus.wait_clamd(guest)
 
-    deadline = time.monotonic() + 90
-    while True:              # as a sending MTA retries
-        code, text = try_send(guest, user.address, msg)
-        if code == 250 or time.monotonic() > deadline:
-            break
-        time.sleep(3)
+    code, text = retry_send(guest, user.address, msg)   # as a sending MTA retries
     assert code == 250, f"the retry got {code} {text!r}\n{guest.explain(marker)}"
     guest.wait_for_message(user.address, marker)

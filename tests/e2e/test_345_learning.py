@@ -97,11 +97,11 @@ def append_to_junk(m, user):
     return marker
 
 
-def test_345_filing_trains_bayes(guest):
-    user = guest.add_user("learn")
-    moved, copied = deliver(guest, user), deliver(guest, user)
-    before = learned(guest)
-
+def file_two_spam_one_ham(guest, user, moved, copied):
+    """What the learning tests (this one and test_353) do as a user: file
+    by IMAP so that exactly two messages are learned as spam (moved and
+    copied, delivered to INBOX before) and one as ham, and two filings
+    learn nothing."""
     with imap(guest, user) as m:
         # Spam: one message moved from INBOX into Junk, one copied.
         m.select("INBOX")
@@ -114,6 +114,13 @@ def test_345_filing_trains_bayes(guest):
         m.select("Junk")
         file_as(m, "MOVE", rescued, "INBOX")
         file_as(m, "MOVE", trashed, "Trash")
+
+
+def test_345_filing_trains_bayes(guest):
+    user = guest.add_user("learn")
+    moved, copied = deliver(guest, user), deliver(guest, user)
+    before = learned(guest)
+    file_two_spam_one_ham(guest, user, moved, copied)
 
     want = {"BAYES_SPAM": before["BAYES_SPAM"] + 2,
             "BAYES_HAM": before["BAYES_HAM"] + 1}

@@ -5,20 +5,9 @@ into a soft reject): nothing is delivered unscored. Mail of a logged-in user
 runs again ("vmailctl setup" starts it), the retry is accepted, and it has
 been scored by SpamAssassin: its rule puts it into Junk."""
 
-import time
-
 import spamassassin as sa
-from mailclients import EXTERNAL_SENDER, make_message, send, submission, try_send
+from mailclients import EXTERNAL_SENDER, make_message, retry_send, send, submission, try_send
 
-
-def _retry(guest, to, msg, timeout=90):
-    """Send like a real MTA: retry 4xx answers until a final answer."""
-    deadline = time.monotonic() + timeout
-    while True:
-        code, text = try_send(guest, to, msg)
-        if not 400 <= code < 500 or time.monotonic() > deadline:
-            return code, text
-        time.sleep(3)
 
 
 def test_352_spamd_down_means_tempfail(spamassassin):
@@ -44,7 +33,7 @@ def test_352_spamd_down_means_tempfail(spamassassin):
         guest.vmailctl("setup")          # starts what is not running
         sa.wait_spamd(guest)
 
-    code, text = _retry(guest, user.address, msg)
+    code, text = retry_send(guest, user.address, msg)
     assert code == 250, f"the retry got {code} {text!r}\n{guest.explain(marker)}"
     path, _ = guest.wait_for_message(user.address, marker)
     assert path.startswith(".Junk/"), \

@@ -13,8 +13,7 @@ beyond the IMAP commands themselves.
 """
 
 import spamassassin as sa
-from mailclients import imap
-from test_345_learning import append_to_junk, deliver, file_as
+from test_345_learning import deliver, file_two_spam_one_ham
 
 
 def test_353_filing_trains_spamassassin(spamassassin):
@@ -22,15 +21,7 @@ def test_353_filing_trains_spamassassin(spamassassin):
     user = guest.add_user("salearn")
     moved, copied = deliver(guest, user), deliver(guest, user)
     nspam, nham = sa.bayes_counts(guest)
-
-    with imap(guest, user) as m:
-        m.select("INBOX")
-        file_as(m, "MOVE", moved, "Junk")
-        file_as(m, "COPY", copied, "Junk")
-        rescued, trashed = append_to_junk(m, user), append_to_junk(m, user)
-        m.select("Junk")
-        file_as(m, "MOVE", rescued, "INBOX")
-        file_as(m, "MOVE", trashed, "Trash")
+    file_two_spam_one_ham(guest, user, moved, copied)
 
     got, want = sa.bayes_counts(guest), (nspam + 2, nham + 1)
     assert got == want, (

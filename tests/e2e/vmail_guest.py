@@ -66,6 +66,15 @@ class User:
         return self.address.split("@", 1)[1]
 
 
+def wait_until(predicate, what, timeout=30, interval=0.3):
+    """Poll predicate() until it is true; fail the test after timeout
+    seconds, saying what was awaited."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, f"timed out after {timeout}s waiting for {what}"
+        time.sleep(interval)
+
+
 def _show(b, limit=3000):
     s = b.decode("utf-8", "replace") if isinstance(b, bytes) else str(b)
     return s if len(s) <= limit else "...\n" + s[-limit:]
@@ -201,6 +210,12 @@ class Guest:
             self.run(["postsuper", "-d", q["queue_id"]], check=False)
 
     # ------------------------------------------------------------ daemons
+    def tcp_open(self, port):
+        """True if something in the guest accepts connections on
+        127.0.0.1:port."""
+        return self.run(["bash", "-c", f"exec 3<>/dev/tcp/127.0.0.1/{port}"],
+                        check=False).returncode == 0
+
     def pid_of(self, pidfile):
         p = self.run(f"cat {pidfile} 2>/dev/null", check=False)
         s = p.stdout.decode().strip()
