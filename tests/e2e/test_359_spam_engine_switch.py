@@ -101,12 +101,12 @@ def _engine_decides(guest, user, engine):
 def _switch(guest, engine):
     if engine == "spamassassin":
         sa.install_overrides(guest)
-    offset = guest.log_size(sa.RSPAMD_LOG)
+    old = spamfilter.workers(guest)
     p = sa.install(guest, "--spam", engine)
     assert p.returncode == 0, \
         f"install.sh --spam {engine} failed:\n{p.stdout.decode()[-3000:]}{p.stderr.decode()[-3000:]}"
     assert sa.engine(guest) == engine
-    sa.wait_reloaded(guest, offset)
+    spamfilter.wait_workers_replaced(guest, old)
 
 
 def _learning_counts(guest, user):
