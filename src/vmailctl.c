@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 
 #include "commands/commands.h"
-#include "lib/util.h"
+#include "lib/diag.h"
 
 #ifndef VMAIL_VERSION
 #define VMAIL_VERSION "0.1.0"

@@ -17,9 +17,10 @@
 
 #include "commands/cmd_common.h"
 #include "commands/commands.h"
+#include "lib/diag.h"
 #include "lib/output.h"
 #include "lib/service.h"
-#include "lib/util.h"
+#include "lib/str.h"
 #include "lib/validate.h"
 
 static const char alias_usage[] =

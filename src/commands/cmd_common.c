@@ -15,10 +15,14 @@
 
 #include "commands/cmd_common.h"
 #include "commands/commands.h"
+#include "lib/buf.h"
+#include "lib/diag.h"
+#include "lib/file.h"
 #include "lib/output.h"
 #include "lib/password.h"
+#include "lib/secret.h"
 #include "lib/size.h"
-#include "lib/util.h"
+#include "lib/str.h"
 #include "lib/validate.h"
 
 /* ---- configuration and store --------------------------------------- */

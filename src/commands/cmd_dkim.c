@@ -20,8 +20,9 @@
 #include "commands/cmd_common.h"
 #include "commands/commands.h"
 #include "commands/dkim_keys.h"
+#include "lib/diag.h"
 #include "lib/output.h"
-#include "lib/util.h"
+#include "lib/str.h"
 #include "lib/validate.h"
 
 static const char dkim_usage[] =

@@ -19,9 +19,9 @@
 #include "commands/commands.h"
 #include "commands/dkim_keys.h"
 #include "commands/send_limits.h"
+#include "lib/diag.h"
 #include "lib/output.h"
 #include "lib/service.h"
-#include "lib/util.h"
 #include "lib/validate.h"
 
 static const char domain_usage[] =

@@ -25,7 +25,9 @@
 #include "commands/commands.h"
 #include "setup/setup.h"
 #include "lib/config.h"
-#include "lib/util.h"
+#include "lib/diag.h"
+#include "lib/process.h"
+#include "lib/str.h"
 #include "lib/validate.h"
 
 #define DOVECOT_LDA "/usr/lib/dovecot/dovecot-lda"

@@ -42,9 +42,12 @@
 #include "commands/send_limits.h"
 #include "setup/setup.h"
 #include "lib/config.h"
+#include "lib/diag.h"
+#include "lib/file.h"
+#include "lib/secret.h"
 #include "lib/service.h"
+#include "lib/str.h"
 #include "lib/tlscert.h"
-#include "lib/util.h"
 #include "store/store.h"
 
 static const char setup_usage[] =

@@ -33,10 +33,13 @@
 #include "commands/cmd_common.h"
 #include "commands/commands.h"
 #include "commands/send_limits.h"
+#include "lib/diag.h"
 #include "lib/output.h"
 #include "lib/password.h"
+#include "lib/process.h"
+#include "lib/secret.h"
 #include "lib/service.h"
-#include "lib/util.h"
+#include "lib/str.h"
 #include "lib/validate.h"
 
 static const char user_usage[] =

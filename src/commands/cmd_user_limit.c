@@ -18,7 +18,7 @@
 #include "commands/commands.h"
 #include "commands/send_limits.h"
 #include "lib/config.h"
-#include "lib/util.h"
+#include "lib/diag.h"
 #include "lib/validate.h"
 
 static const char limit_usage[] =

@@ -9,7 +9,9 @@
 
 #include "commands/cmd_common.h"
 #include "commands/dkim_keys.h"
-#include "lib/util.h"
+#include "lib/buf.h"
+#include "lib/diag.h"
+#include "lib/str.h"
 
 /* ---- the keys of one domain ----------------------------------------- */
 

@@ -6,8 +6,10 @@
 
 #include "commands/cmd_common.h"
 #include "commands/send_limits.h"
+#include "lib/buf.h"
 #include "lib/config.h"
-#include "lib/util.h"
+#include "lib/diag.h"
+#include "lib/str.h"
 
 static const char map_header[] =
 	"# ratelimit.map - hourly sending limits of single users, read by\n"

@@ -13,8 +13,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "lib/buf.h"
 #include "lib/clamd_conf.h"
-#include "lib/util.h"
 
 #define MIB (1024ULL * 1024ULL)
 

@@ -22,8 +22,10 @@
 #include <string.h>
 
 #include "lib/config.h"
+#include "lib/diag.h"
+#include "lib/file.h"
 #include "lib/size.h"
-#include "lib/util.h"
+#include "lib/str.h"
 #include "lib/validate.h"
 
 #ifndef VMAIL_DATADIR

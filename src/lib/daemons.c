@@ -40,8 +40,11 @@
 #include <unistd.h>
 
 #include "lib/daemons.h"
+#include "lib/diag.h"
+#include "lib/file.h"
+#include "lib/process.h"
 #include "lib/service.h"
-#include "lib/util.h"
+#include "lib/str.h"
 
 #define DOVECOT_PIDFILE "/run/dovecot/master.pid"
 #define RSPAMD_PIDFILE "/run/rspamd/rspamd.pid"

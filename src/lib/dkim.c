@@ -25,8 +25,11 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "lib/buf.h"
+#include "lib/diag.h"
 #include "lib/dkim.h"
-#include "lib/util.h"
+#include "lib/file.h"
+#include "lib/str.h"
 
 #define KEY_SUFFIX ".key"
 #define TXT_PREFIX "v=DKIM1; k=rsa; p="

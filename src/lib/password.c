@@ -16,8 +16,10 @@
 #include <strings.h>
 #include <sys/random.h>
 
+#include "lib/diag.h"
 #include "lib/password.h"
-#include "lib/util.h"
+#include "lib/secret.h"
+#include "lib/str.h"
 
 #define SCHEME "{CRYPT}"
 #define SALT_BYTES 32

@@ -15,8 +15,9 @@
 #include <sys/stat.h>
 
 #include "lib/daemons.h"
+#include "lib/diag.h"
+#include "lib/process.h"
 #include "lib/service.h"
-#include "lib/util.h"
 
 bool service_have_systemd(void)
 {

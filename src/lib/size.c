@@ -10,8 +10,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "lib/diag.h"
 #include "lib/size.h"
-#include "lib/util.h"
 
 #define SIZE_MAX_VALUE ((uint64_t)INT64_MAX)   /* SQLite stores int64 */
 

@@ -20,8 +20,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include "lib/buf.h"
+#include "lib/file.h"
 #include "lib/template.h"
-#include "lib/util.h"
 
 #define MAX_DEPTH 32     /* deepest block nesting accepted */
 #define MAX_NAME 64      /* longest variable name */

@@ -24,8 +24,9 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "lib/diag.h"
+#include "lib/str.h"
 #include "lib/tlscert.h"
-#include "lib/util.h"
 
 #define KEY_BITS 3072
 #define VALID_DAYS 3650

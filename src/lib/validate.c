@@ -11,8 +11,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "lib/diag.h"
 #include "lib/validate.h"
-#include "lib/util.h"
 
 /* Characters RFC 5322 allows in a dot-atom local part, minus the ones we
  * refuse for safety: quotes, backslash, '/', '%' and '!'.  Letters and

@@ -23,7 +23,9 @@
 #include <unistd.h>
 
 #include "setup/setup.h"
-#include "lib/util.h"
+#include "lib/diag.h"
+#include "lib/process.h"
+#include "lib/str.h"
 
 /* Drop lines that contain harmless, known noise. */
 static void drop_lines(char *text, const char *noise)

@@ -15,9 +15,11 @@
 
 #include "commands/cmd_common.h"
 #include "setup/setup.h"
+#include "lib/diag.h"
 #include "lib/password.h"
+#include "lib/secret.h"
 #include "lib/service.h"
-#include "lib/util.h"
+#include "lib/str.h"
 #include "lib/validate.h"
 #include "store/store.h"
 

@@ -17,7 +17,7 @@
 
 #include "commands/cmd_common.h"
 #include "commands/dkim_keys.h"
-#include "lib/util.h"
+#include "lib/diag.h"
 #include "setup/setup.h"
 #include "store/store.h"
 

@@ -13,7 +13,9 @@
 #include <string.h>
 
 #include "setup/setup.h"
-#include "lib/util.h"
+#include "lib/diag.h"
+#include "lib/process.h"
+#include "lib/str.h"
 
 bool setup_dovecot_family(char *family, size_t size)
 {

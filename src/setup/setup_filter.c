@@ -46,9 +46,12 @@
 #include <unistd.h>
 
 #include "setup/setup.h"
+#include "lib/buf.h"
 #include "lib/clamd_conf.h"
+#include "lib/diag.h"
+#include "lib/file.h"
+#include "lib/process.h"
 #include "lib/service.h"
-#include "lib/util.h"
 
 #define RSPAMD_USER "_rspamd"
 #define REDIS_GROUP "redis"

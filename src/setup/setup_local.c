@@ -34,7 +34,10 @@
 #include <string.h>
 
 #include "setup/setup.h"
-#include "lib/util.h"
+#include "lib/buf.h"
+#include "lib/diag.h"
+#include "lib/file.h"
+#include "lib/str.h"
 
 /* The finished text, or NULL (message printed) if memory ran out. */
 static char *finish(struct vm_buf *b)

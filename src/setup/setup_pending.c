@@ -22,7 +22,9 @@
 #include <unistd.h>
 
 #include "setup/setup.h"
-#include "lib/util.h"
+#include "lib/buf.h"
+#include "lib/diag.h"
+#include "lib/file.h"
 
 /* The services whose "files changed" flag is kept, by name. */
 static bool *flag_of(struct setup *st, const char *name, size_t len)

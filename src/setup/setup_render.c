@@ -36,10 +36,12 @@
 
 #include "setup/setup.h"
 #include "lib/config.h"
-#include "lib/service.h"
-#include "lib/template.h"
+#include "lib/diag.h"
 #include "lib/dkim.h"
-#include "lib/util.h"
+#include "lib/file.h"
+#include "lib/service.h"
+#include "lib/str.h"
+#include "lib/template.h"
 #include "commands/send_limits.h"
 
 #define MAX_TARGETS 32

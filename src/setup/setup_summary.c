@@ -19,8 +19,8 @@
 
 #include "setup/setup.h"
 #include "lib/service.h"
+#include "lib/str.h"
 #include "lib/tlscert.h"
-#include "lib/util.h"
 
 /* Source address the kernel would use towards the Internet.  A UDP
  * connect() sends nothing; it only picks a route. */

@@ -22,7 +22,10 @@
 #include <sys/stat.h>
 
 #include "setup/setup.h"
-#include "lib/util.h"
+#include "lib/diag.h"
+#include "lib/file.h"
+#include "lib/process.h"
+#include "lib/str.h"
 
 #define VMAIL_USER "vmail"
 #define NOLOGIN "/usr/sbin/nologin"

@@ -32,7 +32,8 @@
 #include <sys/types.h>
 #include <unistd.h>
 
-#include "lib/util.h"
+#include "lib/diag.h"
+#include "lib/str.h"
 #include "store/store.h"
 
 static const char *const reader_names[] = { "postfix", "dovecot" };

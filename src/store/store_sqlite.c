@@ -24,7 +24,8 @@
 
 #include <sqlite3.h>
 
-#include "lib/util.h"
+#include "lib/diag.h"
+#include "lib/str.h"
 #include "store/store.h"
 #include "store/store_internal.h"
 

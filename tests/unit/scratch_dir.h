@@ -14,7 +14,8 @@
 
 #include <stdlib.h>
 
-#include "lib/util.h"
+#include "lib/process.h"
+#include "lib/str.h"
 
 static char scratch_dir[] = "/tmp/vmail-test.XXXXXX";
 

@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/util.h"
+#include "lib/process.h"
 #include "store/store.h"
 
 struct fixture {

@@ -16,7 +16,9 @@
 #include <unistd.h>
 
 #include "lib/config.h"
-#include "lib/util.h"
+#include "lib/file.h"
+#include "lib/process.h"
+#include "lib/str.h"
 
 #define MB (1024ULL * 1024)
 #define GB (1024ULL * MB)

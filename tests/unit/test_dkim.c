@@ -22,6 +22,7 @@
 #include <openssl/x509.h>
 
 #include "lib/dkim.h"
+#include "lib/file.h"
 #include "scratch_dir.h"
 
 /* ---- selectors ------------------------------------------------------ */

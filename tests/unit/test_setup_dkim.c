@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "lib/dkim.h"
+#include "lib/file.h"
 #include "setup/setup.h"
 #include "store/store.h"
 #include "scratch_dir.h"

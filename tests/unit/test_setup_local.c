@@ -18,7 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/util.h"
+#include "lib/file.h"
+#include "lib/str.h"
 #include "scratch_dir.h"
 #include "setup/setup.h"
 

@@ -15,9 +15,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/file.h"
 #include "lib/output.h"
 #include "lib/size.h"
-#include "lib/util.h"
 
 #define KB 1024ULL
 #define MB (1024ULL * KB)

@@ -15,8 +15,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/file.h"
+#include "lib/process.h"
 #include "lib/template.h"
-#include "lib/util.h"
 
 static struct tvars *vars;
 

@@ -14,7 +14,6 @@
 #include <cmocka.h>
 
 #include "lib/tlscert.h"
-#include "lib/util.h"
 
 struct paths {
 	char dir[64], cert[128], key[128];

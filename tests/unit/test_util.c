@@ -1,8 +1,9 @@
 /*
- * test_util.c - unit tests for src/lib/util.c: string helpers, the
- * growable string (struct vm_buf), running
- * programs (vm_run), atomic idempotent file writes, directory creation,
- * reading secrets from stdin, and the diagnostics format.
+ * test_util.c - unit tests for the small helpers of src/lib/: string
+ * helpers (str.c), the growable string (buf.c), running programs
+ * (process.c), atomic idempotent file writes and directory creation
+ * (file.c), reading secrets from stdin (secret.c), and the diagnostics
+ * format (diag.c).
  *
  * Run by "make test"; the tests work in a private mkdtemp() directory.
  */
@@ -22,7 +23,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "lib/util.h"
+#include "lib/buf.h"
+#include "lib/diag.h"
+#include "lib/file.h"
+#include "lib/process.h"
+#include "lib/secret.h"
+#include "lib/str.h"
 #include "scratch_dir.h"
 
 static int count_open_fds(void)
