@@ -341,7 +341,7 @@ static bool setup_services(struct setup *st)
 /* Steps 5 and 6: the daemons' files, then the daemons. */
 static bool configure_and_converge(struct setup *st)
 {
-	if (!setup_filter_system(st))
+	if (!setup_redis(st))
 		return false;
 	vm_progress("Rendering the Postfix, Dovecot %s, rspamd and Redis "
 		    "configuration", st->dovecot_family);

@@ -56,7 +56,7 @@
 #define SPAMD_WAIT_STEPS 2400     /* 2 min (compiling the rules) */
 #define SPAMD_LOG "/var/log/spamd.log"
 
-/* How spamd runs, with systemd (the drop-in, setup_filter.c) and
+/* How spamd runs, with systemd (the drop-in, setup_spamd.c) and
  * without (below): on 127.0.0.1 only, as debian-spamd (the Debian
  * package's user, whose home /var/lib/spamassassin holds the Bayes
  * database), with the site configuration only (/etc/spamassassin, no

@@ -29,7 +29,7 @@ int service_disable(const char *name);
 
 /* spamd ([spam] engine = spamassassin): where rspamd finds it, its pid
  * file, and the options it runs with (NULL-terminated; both back ends
- * use them: daemons.c directly, setup_filter.c in the systemd drop-in). */
+ * use them: daemons.c directly, setup_spamd.c in the systemd drop-in). */
 #define SERVICE_SPAMD_HOST "127.0.0.1"
 #define SERVICE_SPAMD_PORT "783"
 #define SERVICE_SPAMD_PIDFILE "/run/spamd.pid"

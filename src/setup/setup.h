@@ -8,8 +8,11 @@
  *   setup_local.c      the administrator's overrides in /etc/vmail/local
  *   setup_check.c      "postfix check", "doveconf -n", "sievec" and
  *                      "rspamadm configtest" on a candidate
- *   setup_filter.c     rspamd and Redis: users, groups, systemd drop-in;
- *                      ClamAV's daemons; spamd
+ *   setup_redis.c      _rspamd in the group redis; Redis' systemd drop-in
+ *   setup_sieve.c      compile the installed global Sieve scripts
+ *   setup_clamav.c     ClamAV: clamd's size limits, clamd and freshclam
+ *                      started (once there are signatures) or stopped
+ *   setup_spamd.c      SpamAssassin: spamd's drop-in, started or stopped
  *   setup_directory.c  first domain, admin mailbox, postmaster@/abuse@
  *   setup_dkim.c       an active DKIM key for every domain, key
  *                      permissions, the selectors map
@@ -118,22 +121,22 @@ bool setup_check_sieve(const char *config_file, const char *script);
  * are linked in, and override.d is the live one). */
 bool setup_check_rspamd(const char *dir, const char *live_local_dir);
 
-/* setup_filter.c: what rspamd and Redis need besides their files. */
-/* Compile an installed global Sieve script (sievec -c config_file, the
- * live dovecot.conf just written), so that Dovecot, running as vmail,
- * need not write the binary. */
+/* setup_sieve.c: compile an installed global Sieve script (sievec -c
+ * config_file, the live dovecot.conf just written), so that Dovecot,
+ * running as vmail, need not write the binary. */
 bool setup_compile_sieve(const char *config_file, const char *script);
-/* _rspamd in the group redis (for the socket); with systemd, the drop-in
- * that starts redis-server with /etc/redis/vmail.conf.  Sets
- * redis_changed / rspamd_changed when something had to change. */
-bool setup_filter_system(struct setup *st);
-/* ClamAV as [antivirus] enabled says: clamd (and with systemd
- * freshclam) started, or stopped and disabled.  Without signatures
- * clamd cannot start: sets clamd_waiting and succeeds. */
+/* setup_redis.c: _rspamd in the group redis (for the socket); with
+ * systemd, the drop-in that starts redis-server with
+ * /etc/redis/vmail.conf.  Sets redis_changed / rspamd_changed when
+ * something had to change. */
+bool setup_redis(struct setup *st);
+/* setup_clamav.c: ClamAV as [antivirus] enabled says: clamd (and with
+ * systemd freshclam) started, or stopped and disabled.  Without
+ * signatures clamd cannot start: sets clamd_waiting and succeeds. */
 bool setup_antivirus(struct setup *st);
-/* spamd as [spam] engine says: with spamassassin started (with systemd
- * through vmail's drop-in, restarted when that changed), otherwise
- * stopped and disabled if installed. */
+/* setup_spamd.c: spamd as [spam] engine says: with spamassassin started
+ * (with systemd through vmail's drop-in, restarted when that changed),
+ * otherwise stopped and disabled if installed. */
 bool setup_spamassassin(struct setup *st);
 
 /* setup_directory.c: the first domain, the admin mailbox and the
