@@ -31,7 +31,8 @@ ALL_CFLAGS = -std=c17 $(WARN) $(PKG_CFLAGS) $(CFLAGS) -MMD -MP
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
              -fno-sanitize-recover=all
 
-LIB_SRC   := $(wildcard src/lib/*.c) $(wildcard src/store/*.c) $(wildcard src/setup/*.c) \
+LIB_SRC   := $(wildcard src/lib/*.c) $(wildcard src/store/*.c) $(wildcard src/core/*.c) \
+             $(wildcard src/setup/*.c) \
              $(wildcard src/commands/*.c)
 MAIN_SRC  := src/vmailctl.c
 TEST_SRC  := $(wildcard tests/unit/test_*.c)

@@ -17,6 +17,7 @@
 
 #include "commands/cmd_common.h"
 #include "commands/commands.h"
+#include "core/directory.h"
 #include "lib/diag.h"
 #include "lib/output.h"
 #include "lib/service.h"
@@ -144,7 +145,7 @@ static int is_alias(struct store *s, const char *source)
 						&n);
 
 	if (st != STORE_OK) {
-		cmd_store_fail(s, st);
+		directory_fail(s, st);
 		return -1;
 	}
 	return n > 0;
@@ -157,9 +158,9 @@ static bool source_is_usable(struct store *s, const struct alias_args *a)
 {
 	int r;
 
-	if (!cmd_require_domain(s, a->domain))
+	if (!directory_require_domain(s, a->domain))
 		return false;
-	if ((r = cmd_mailbox_exists(s, a->source)) > 0)
+	if ((r = directory_mailbox_exists(s, a->source)) > 0)
 		vm_err("'%s' is a mailbox; an address is either a mailbox or "
 		       "an alias (to forward a mailbox's mail, use a Sieve "
 		       "redirect)", a->source);
@@ -188,12 +189,12 @@ static bool destination_is_deliverable(struct store *s, const char *dest)
 	const char *domain = strrchr(dest, '@') + 1;
 	int r;
 
-	if ((r = cmd_domain_exists(s, domain)) <= 0)
+	if ((r = directory_domain_exists(s, domain)) <= 0)
 		return r == 0;
 	strip_extension(dest, base, sizeof base);
 	snprintf(catchall, sizeof catchall, "@%s", domain);
-	if ((r = cmd_mailbox_exists(s, dest)) != 0 ||
-	    (r = cmd_mailbox_exists(s, base)) != 0 ||
+	if ((r = directory_mailbox_exists(s, dest)) != 0 ||
+	    (r = directory_mailbox_exists(s, base)) != 0 ||
 	    (r = is_alias(s, dest)) != 0 ||
 	    (r = is_alias(s, catchall)) != 0)
 		return r > 0;
@@ -208,7 +209,7 @@ static int add_aliases(struct store *s, const struct alias_args *a)
 	enum store_status st = store_begin(s);
 
 	if (st != STORE_OK)
-		return cmd_store_fail(s, st);
+		return directory_fail(s, st);
 	if (!source_is_usable(s, a))
 		goto fail;
 	for (int i = 0; i < a->n && st == STORE_OK; i++) {
@@ -216,7 +217,7 @@ static int add_aliases(struct store *s, const struct alias_args *a)
 			goto fail;
 		st = store_alias_add(s, a->source, a->dests[i]);
 	}
-	return cmd_commit_or_report(s, st);
+	return directory_commit(s, st);
 fail:
 	store_rollback(s);
 	return VM_EXIT_FAIL;
@@ -244,7 +245,7 @@ static int del_aliases(struct store *s, const struct alias_args *a)
 		st = store_alias_del(s, a->source, NULL);
 	for (int i = 0; st == STORE_OK && i < a->n; i++)
 		st = store_alias_del(s, a->source, a->dests[i]);
-	return cmd_commit_or_report(s, st);
+	return directory_commit(s, st);
 }
 
 static int alias_del(int argc, char **argv)

@@ -2,9 +2,7 @@
  * cmd_common.c - what the directory commands share: opening the store
  * named by the configuration, dispatching "vmailctl CMD SUBCMD",
  * reporting option errors, validating arguments with one clear message,
- * the lookups and the end of transactions and listings that every
- * command does the same way, and getting a new password without it ever
- * touching argv.
+ * and the end of listings that every command does the same way.
  *
  * See cmd_common.h for the contract of each helper.
  */
@@ -14,32 +12,33 @@
 #include <string.h>
 
 #include "commands/cmd_common.h"
-#include "commands/commands.h"
-#include "lib/buf.h"
+#include "core/directory.h"
 #include "lib/diag.h"
-#include "lib/file.h"
 #include "lib/output.h"
-#include "lib/password.h"
-#include "lib/secret.h"
 #include "lib/size.h"
 #include "lib/str.h"
 #include "lib/validate.h"
 
 /* ---- configuration and store --------------------------------------- */
 
-bool cmd_load_config(struct vm_config *cfg)
+bool cmd_database_from_env(struct vm_config *cfg)
 {
 	const char *db = getenv("VMAIL_DB");
-	bool found;
 
-	config_defaults(cfg);
-	if (!config_load(config_path(), cfg, &found))
-		return false;
 	if (db && *db && !vm_strlcpy(cfg->database, db, sizeof cfg->database)) {
 		vm_err("VMAIL_DB is too long");
 		return false;
 	}
 	return true;
+}
+
+bool cmd_load_config(struct vm_config *cfg)
+{
+	bool found;
+
+	config_defaults(cfg);
+	return config_load(config_path(), cfg, &found) &&
+	       cmd_database_from_env(cfg);
 }
 
 struct store *cmd_open_store_cfg(struct vm_config *cfg)
@@ -55,7 +54,6 @@ struct store *cmd_open_store(void)
 
 	return cmd_open_store_cfg(&cfg);
 }
-
 
 /* ---- command line -------------------------------------------------- */
 
@@ -257,97 +255,13 @@ bool cmd_arg_size(const char *what, const char *arg, uint64_t *out)
 	return false;
 }
 
-/* ---- the store ----------------------------------------------------- */
-
-static int ignore_domain(const struct store_domain *d, void *ctx)
-{
-	return 0;
-}
-
-static int ignore_mailbox(const struct store_mailbox *m, void *ctx)
-{
-	return 0;
-}
-
-int cmd_found(struct store *s, enum store_status st)
-{
-	if (st == STORE_OK)
-		return 1;
-	if (st == STORE_NOT_FOUND)
-		return 0;
-	cmd_store_fail(s, st);
-	return -1;
-}
-
-int cmd_domain_exists(struct store *s, const char *domain)
-{
-	return cmd_found(s, store_domain_get(s, domain, ignore_domain, NULL));
-}
-
-int cmd_mailbox_exists(struct store *s, const char *address)
-{
-	return cmd_found(s, store_mailbox_get(s, address, ignore_mailbox,
-					      NULL));
-}
-
-bool cmd_require_domain(struct store *s, const char *domain)
-{
-	int hosted = cmd_domain_exists(s, domain);
-
-	if (hosted == 0)
-		vm_err("domain '%s' is not hosted (see 'vmailctl domain add')",
-		       domain);
-	return hosted > 0;
-}
-
-int cmd_store_fail(struct store *s, enum store_status st)
-{
-	if (st == STORE_ERROR)
-		vm_err("database error: %s", store_errmsg(s));
-	else
-		vm_err("%s", store_errmsg(s));
-	return VM_EXIT_FAIL;
-}
-
-int cmd_write_rspamd_map(struct store *s, enum store_status st,
-			 struct vm_buf *b, const char *path)
-{
-	size_t len;
-	char *text;
-	uid_t uid;
-	gid_t gid;
-	int rc;
-
-	if (st != STORE_OK) {
-		vm_buf_free(b);
-		cmd_store_fail(s, st);
-		return -1;
-	}
-	if (!(text = vm_buf_take(b, &len))) {
-		vm_errno("cannot build %s", path);
-		return -1;
-	}
-	vm_root_group_owner(RSPAMD_GROUP, &uid, &gid);
-	rc = vm_write_file_if_changed(path, text, len, 0640, uid, gid);
-	free(text);
-	return rc;
-}
-
-int cmd_commit_or_report(struct store *s, enum store_status st)
-{
-	if (st == STORE_OK)
-		st = store_commit(s);
-	if (st == STORE_OK)
-		return VM_EXIT_OK;
-	store_rollback(s);
-	return cmd_store_fail(s, st);
-}
+/* ---- listings ----------------------------------------------------- */
 
 int cmd_finish_list(struct store *s, enum store_status st,
 		    struct json_object *json)
 {
 	if (st != STORE_OK) {
-		cmd_store_fail(s, st);
+		directory_fail(s, st);
 		store_close(s);
 		json_object_put(json);
 		return VM_EXIT_FAIL;
@@ -392,7 +306,7 @@ int cmd_list_by_domain(const char *cmd, int argc, char **argv,
 		return ret;
 	if (!(s = cmd_open_store()))
 		return VM_EXIT_FAIL;
-	if (domain[0] && !cmd_require_domain(s, domain)) {
+	if (domain[0] && !directory_require_domain(s, domain)) {
 		store_close(s);
 		return VM_EXIT_FAIL;
 	}
@@ -400,40 +314,4 @@ int cmd_list_by_domain(const char *cmd, int argc, char **argv,
 		arr = json_object_new_array();
 	return cmd_finish_list(s, list(s, domain[0] ? domain : NULL, arr,
 				       &rows), arr);
-}
-
-/* ---- passwords ----------------------------------------------------- */
-
-static bool hash_or_explain(const char *plain, char *hash, size_t hashlen)
-{
-	char why[128] = "";
-
-	if (password_hash(plain, hash, hashlen, why, sizeof why))
-		return true;
-	vm_err("password rejected: %s", why[0] ? why : "cannot hash it");
-	return false;
-}
-
-bool cmd_new_password(bool from_stdin, char *hash, size_t hashlen,
-		      char *generated, size_t genlen)
-{
-	char plain[VM_PASSWORD_MAX + 1];
-	bool ok;
-
-	generated[0] = '\0';
-	if (!from_stdin) {
-		if (genlen <= VM_GENERATED_PASSWORD ||
-		    !password_generate(generated, VM_GENERATED_PASSWORD)) {
-			vm_err("cannot generate a password");
-			return false;
-		}
-		return hash_or_explain(generated, hash, hashlen);
-	}
-	if (!vm_read_secret_stdin(plain, sizeof plain)) {   /* says why */
-		vm_explicit_bzero(plain, sizeof plain);
-		return false;
-	}
-	ok = hash_or_explain(plain, hash, hashlen);
-	vm_explicit_bzero(plain, sizeof plain);
-	return ok;
 }

@@ -3,7 +3,9 @@
  * cmd_user.c, cmd_alias.c; cmd_setup.c may use them too): opening the
  * store, dispatching sub-subcommands, option errors, turning what an
  * administrator typed into canonical, validated values with one clear
- * error message each, ending write transactions and list output.
+ * error message each, and list output.  What setup shares with the
+ * commands (lookups, reporting store failures, ending transactions, new
+ * passwords) is in src/core/.
  *
  * The cmd_arg_*() functions lower-case and validate an argument into a
  * caller buffer.  On failure they print "vmailctl: invalid WHAT 'ARG':
@@ -21,11 +23,20 @@
 #include "lib/config.h"
 #include "store/store.h"
 
+/* $VMAIL_DB, when set, over cfg->database: tests point every command at
+ * another database (never saved in vmail.conf).  Prints the reason on
+ * failure. */
+bool cmd_database_from_env(struct vm_config *cfg);
 /* Load the settings from config_path() over the defaults (a missing file
  * is fine) and apply $VMAIL_DB.  Prints the reason on failure. */
 bool cmd_load_config(struct vm_config *cfg);
 /* cmd_load_config() into cfg, then open (creating) the database. */
 struct store *cmd_open_store_cfg(struct vm_config *cfg);
+/* The same when the caller needs no settings: open the directory named
+ * by the config ($VMAIL_CONF or /etc/vmail/vmail.conf; $VMAIL_DB
+ * overrides the database path for tests).  Prints the reason and
+ * returns NULL on failure. */
+struct store *cmd_open_store(void);
 
 /* One sub-subcommand ("add", "del", ...): run gets argv from its name. */
 struct subcommand {
@@ -85,38 +96,6 @@ bool cmd_arg_alias_source(const char *arg, char *out, size_t size);
 /* A size such as a quota; what names it in the message ("quota"). */
 bool cmd_arg_size(const char *what, const char *arg, uint64_t *out);
 
-/* A get's status as a lookup: 1 for STORE_OK (found), 0 for
- * STORE_NOT_FOUND, -1 for anything else (reported). */
-int cmd_found(struct store *s, enum store_status st);
-/* Lookups: 1 if the domain is hosted / the mailbox exists, 0 if not,
- * -1 on a store error (reported). */
-int cmd_domain_exists(struct store *s, const char *domain);
-int cmd_mailbox_exists(struct store *s, const char *address);
-
-/* Print "vmailctl: domain 'D' is not hosted (see 'vmailctl domain add')"
- * and return false if domain is not in the directory. */
-bool cmd_require_domain(struct store *s, const char *domain);
-
-/* Report a failed store call: the store's explanation for expected
- * outcomes, "database error: ..." for STORE_ERROR.  Returns
- * VM_EXIT_FAIL. */
-int cmd_store_fail(struct store *s, enum store_status st);
-
-/* Finish a map for rspamd whose lines a store listing put into b:
- * unless the listing failed (st, reported then), write the text to path
- * as 0640 root:_rspamd (rspamd reads it, and re-reads it by itself) if
- * it differs.  b is emptied either way.  1 written, 0 already right, -1
- * error (printed). */
-#define RSPAMD_GROUP "_rspamd"
-struct vm_buf;
-int cmd_write_rspamd_map(struct store *s, enum store_status st,
-			 struct vm_buf *b, const char *path);
-
-/* End a write transaction: commit if st is STORE_OK; otherwise (or if
- * the commit fails) roll back and report why.  VM_EXIT_OK or
- * VM_EXIT_FAIL. */
-int cmd_commit_or_report(struct store *s, enum store_status st);
-
 /* End a list command whose rows went to stdout (text) or into json (a
  * JSON array; NULL for text): close the store, then report a failed st,
  * or print json (and free it) or flush the text.  The exit code. */
@@ -134,17 +113,5 @@ typedef enum store_status cmd_lister(struct store *s, const char *domain,
 				     struct json_object *json, int *rows);
 int cmd_list_by_domain(const char *cmd, int argc, char **argv,
 		       const char *usage, cmd_lister *list);
-
-/*
- * A new password for a mailbox, hashed into hash.  With from_stdin, one
- * line is read from standard input; otherwise a password is generated
- * into generated (size >= VM_GENERATED_PASSWORD + 1) for the caller to
- * print once the change is committed (then wipe it).  The plain text is
- * never kept anywhere else.  Prints the reason and returns false on
- * failure (unreadable input, too short, ...).
- */
-#define VM_GENERATED_PASSWORD 16
-bool cmd_new_password(bool from_stdin, char *hash, size_t hashlen,
-		      char *generated, size_t genlen);
 
 #endif

@@ -19,6 +19,7 @@
 
 #include "commands/cmd_common.h"
 #include "commands/commands.h"
+#include "core/directory.h"
 #include "commands/dkim_keys.h"
 #include "lib/diag.h"
 #include "lib/output.h"
@@ -243,7 +244,7 @@ static int dkim_show(int argc, char **argv)
 	if (!(s = cmd_open_store()))
 		return VM_EXIT_FAIL;
 	ret = VM_EXIT_FAIL;
-	if (cmd_require_domain(s, o.domain) &&
+	if (directory_require_domain(s, o.domain) &&
 	    dkim_keyset_load(s, o.domain, &ks) &&
 	    (n = pick_keys(&o, &ks, keys)) > 0) {
 		arr = o.json ? json_object_new_array() : NULL;
@@ -292,7 +293,7 @@ static int make_pending(struct store *s, const char *domain, char *sel,
 		       "publish it and run 'vmailctl dkim rotate --activate "
 		       "%s'", domain, pending->selector, domain);
 	ok = !pending && dkim_key_create(s, domain, "pending", sel, size);
-	if (ok && cmd_commit_or_report(s, STORE_OK) != VM_EXIT_OK) {
+	if (ok && directory_commit(s, STORE_OK) != VM_EXIT_OK) {
 		dkim_key_discard(domain, sel);
 		ok = false;
 	}
@@ -342,7 +343,7 @@ static int switch_keys(struct store *s, const char *domain)
 		st = store_dkim_set_state(s, domain, pending->selector,
 					  "active");
 	dkim_keyset_free(&ks);
-	return cmd_commit_or_report(s, st);
+	return directory_commit(s, st);
 }
 
 static int rotate_activate(struct store *s, const char *domain)
@@ -376,8 +377,8 @@ static int dkim_rotate(int argc, char **argv)
 	if (!(s = cmd_open_store()))
 		return VM_EXIT_FAIL;
 	if ((st = store_begin(s)) != STORE_OK)
-		ret = cmd_store_fail(s, st);
-	else if (!cmd_require_domain(s, domain))
+		ret = directory_fail(s, st);
+	else if (!directory_require_domain(s, domain))
 		ret = VM_EXIT_FAIL;
 	else
 		ret = activate ? rotate_activate(s, domain) :

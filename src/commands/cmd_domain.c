@@ -17,6 +17,7 @@
 
 #include "commands/cmd_common.h"
 #include "commands/commands.h"
+#include "core/directory.h"
 #include "commands/dkim_keys.h"
 #include "commands/send_limits.h"
 #include "lib/diag.h"
@@ -76,7 +77,7 @@ static int add_with_key(struct store *s, const char *name)
 		store_rollback(s);
 		return VM_EXIT_FAIL;
 	}
-	ret = cmd_commit_or_report(s, st);
+	ret = directory_commit(s, st);
 	if (ret != VM_EXIT_OK) {
 		dkim_key_discard(name, selector);
 		return ret;
@@ -165,7 +166,7 @@ static int delete_domain(struct store *s, const char *name, bool force,
 		vm_err("%s; delete them first, or use --force",
 		       store_errmsg(s));
 	else
-		cmd_store_fail(s, st);
+		directory_fail(s, st);
 	return VM_EXIT_FAIL;
 }
 

@@ -189,7 +189,6 @@ static bool merge_flags(const struct setup_flags *f, struct vm_config *cfg)
 static int load_settings(struct setup *st, const struct setup_flags *f)
 {
 	const char *path = config_path();
-	const char *db = getenv("VMAIL_DB");
 	char dir[PATH_MAX];
 	bool found;
 	char *text;
@@ -225,12 +224,7 @@ static int load_settings(struct setup *st, const struct setup_flags *f)
 	if (rc > 0)
 		vm_progress("Wrote %s", path);
 	/* Tests point every command at another database; not saved. */
-	if (db && *db && !vm_strlcpy(st->cfg.database, db,
-				     sizeof st->cfg.database)) {
-		vm_err("VMAIL_DB is too long");
-		return VM_EXIT_FAIL;
-	}
-	return -1;
+	return cmd_database_from_env(&st->cfg) ? -1 : VM_EXIT_FAIL;
 }
 
 /* The daemons' tools (postfix, doveconf, useradd) live in the sbin

@@ -33,6 +33,8 @@
 #include "commands/cmd_common.h"
 #include "commands/commands.h"
 #include "commands/send_limits.h"
+#include "core/directory.h"
+#include "core/mailbox_password.h"
 #include "lib/diag.h"
 #include "lib/output.h"
 #include "lib/password.h"
@@ -117,13 +119,13 @@ static const char quota_usage[] =
  * (empty when it came from standard input).  Wiped after use. */
 struct new_password {
 	char hash[VM_HASH_MAX];
-	char generated[VM_GENERATED_PASSWORD + 1];
+	char generated[MAILBOX_PASSWORD_GENERATED + 1];
 };
 
 static bool get_new_password(bool from_stdin, struct new_password *p)
 {
-	return cmd_new_password(from_stdin, p->hash, sizeof p->hash,
-				p->generated, sizeof p->generated);
+	return mailbox_password_new(from_stdin, p->hash, sizeof p->hash,
+				    p->generated, sizeof p->generated);
 }
 
 /* Print a generated password, the only time it is shown. */
@@ -162,13 +164,13 @@ static int no_such_mailbox(const char *address)
 	return VM_EXIT_FAIL;
 }
 
-/* End a transaction that changed one mailbox: as cmd_commit_or_report(),
+/* End a transaction that changed one mailbox: as directory_commit(),
  * with the hint of no_such_mailbox() when there is no such mailbox. */
 static int finish_mailbox_change(struct store *s, enum store_status st,
 				 const char *address)
 {
 	if (st != STORE_NOT_FOUND)
-		return cmd_commit_or_report(s, st);
+		return directory_commit(s, st);
 	store_rollback(s);
 	return no_such_mailbox(address);
 }
@@ -238,9 +240,9 @@ static bool can_add(struct store *s, const struct add_args *a)
 {
 	int exists;
 
-	if (!cmd_require_domain(s, a->domain))
+	if (!directory_require_domain(s, a->domain))
 		return false;
-	if ((exists = cmd_mailbox_exists(s, a->address)) != 0) {
+	if ((exists = directory_mailbox_exists(s, a->address)) != 0) {
 		if (exists > 0)
 			vm_err("mailbox '%s' already exists", a->address);
 		return false;
@@ -267,7 +269,7 @@ static int user_add(int argc, char **argv)
 		enum store_status st = store_begin(s);
 		if (st == STORE_OK)
 			st = store_mailbox_add(s, a.address, p.hash, a.quota);
-		ret = cmd_commit_or_report(s, st);
+		ret = directory_commit(s, st);
 	}
 	store_close(s);
 	return password_done(ret, a.address, &p);
@@ -700,7 +702,7 @@ static int user_show(int argc, char **argv)
 	o = load_mailbox(s, address, &cfg, &st);
 	if (!o) {
 		ret = st == STORE_NOT_FOUND ? no_such_mailbox(address) :
-					      cmd_store_fail(s, st);
+					      directory_fail(s, st);
 		store_close(s);
 		return ret;
 	}
@@ -736,13 +738,13 @@ static int user_passwd(int argc, char **argv)
 	if (!(s = cmd_open_store()))
 		return VM_EXIT_FAIL;
 	ret = VM_EXIT_FAIL;
-	if ((exists = cmd_mailbox_exists(s, address)) == 0)
+	if ((exists = directory_mailbox_exists(s, address)) == 0)
 		no_such_mailbox(address);
 	if (exists > 0 && get_new_password(from_stdin, &p)) {
 		enum store_status st = store_begin(s);
 		if (st == STORE_OK)
 			st = store_mailbox_set_password(s, address, p.hash);
-		ret = cmd_commit_or_report(s, st);
+		ret = directory_commit(s, st);
 	}
 	store_close(s);
 	return password_done(ret, address, &p);

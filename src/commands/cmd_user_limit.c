@@ -16,6 +16,7 @@
 
 #include "commands/cmd_common.h"
 #include "commands/commands.h"
+#include "core/directory.h"
 #include "commands/send_limits.h"
 #include "lib/config.h"
 #include "lib/diag.h"
@@ -136,7 +137,7 @@ int cmd_user_limit(int argc, char **argv)
 		       a.address);
 		ret = VM_EXIT_FAIL;
 	} else {
-		ret = cmd_commit_or_report(s, st);
+		ret = directory_commit(s, st);
 	}
 	if (ret == VM_EXIT_OK && send_limits_sync_map(s) < 0) {
 		vm_err("the new limits of %s are saved, but rspamd's map was "

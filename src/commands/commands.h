@@ -32,11 +32,4 @@ int cmd_user_limit(int argc, char **argv);
  * "vmailctl quota-warning PERCENT ADDRESS". */
 int cmd_quota_warning(int argc, char **argv);
 
-/* Shared by commands: open the directory named by the config
- * ($VMAIL_CONF or /etc/vmail/vmail.conf; $VMAIL_DB overrides the
- * database path for tests).  Prints the reason and returns NULL on
- * failure. */
-struct store;
-struct store *cmd_open_store(void);
-
 #endif

@@ -7,8 +7,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "commands/cmd_common.h"
 #include "commands/dkim_keys.h"
+#include "core/directory.h"
+#include "core/rspamd_map.h"
 #include "lib/buf.h"
 #include "lib/diag.h"
 #include "lib/str.h"
@@ -52,7 +53,7 @@ bool dkim_keyset_load(struct store *s, const char *domain,
 	ks->n = 0;
 	st = store_dkim_list(s, domain, add_row, &c);
 	if (st != STORE_OK)
-		cmd_store_fail(s, st);
+		directory_fail(s, st);
 	else if (c.failed)
 		vm_err("cannot read the DKIM keys of %s: out of memory or a "
 		       "bad selector", domain);
@@ -135,7 +136,7 @@ bool dkim_key_create(struct store *s, const char *domain, const char *state,
 	}
 	st = store_dkim_add(s, domain, selector, state, DKIM_BITS);
 	if (st != STORE_OK) {
-		cmd_store_fail(s, st);
+		directory_fail(s, st);
 		dkim_key_discard(domain, selector);
 		selector[0] = '\0';
 		return false;
@@ -170,6 +171,6 @@ int dkim_sync_map(struct store *s)
 	if (dkim_ensure_dir() < 0)
 		return -1;
 	/* store_dkim_list orders by domain: the map comes out sorted. */
-	return cmd_write_rspamd_map(s, store_dkim_list(s, NULL, map_line, &b),
-				    &b, path);
+	return rspamd_map_write(s, store_dkim_list(s, NULL, map_line, &b),
+				&b, path);
 }

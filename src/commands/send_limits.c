@@ -4,8 +4,8 @@
  */
 #include <string.h>
 
-#include "commands/cmd_common.h"
 #include "commands/send_limits.h"
+#include "core/rspamd_map.h"
 #include "lib/buf.h"
 #include "lib/config.h"
 #include "lib/diag.h"
@@ -61,6 +61,6 @@ int send_limits_sync_map(struct store *s)
 	}
 	vm_buf_printf(&b, "%s", map_header);
 	/* store_mailbox_list orders by domain and local part. */
-	return cmd_write_rspamd_map(s, store_mailbox_list(s, NULL, map_line, &b),
-				    &b, path);
+	return rspamd_map_write(s, store_mailbox_list(s, NULL, map_line, &b),
+				&b, path);
 }

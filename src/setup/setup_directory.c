@@ -13,7 +13,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "commands/cmd_common.h"
+#include "core/directory.h"
+#include "core/mailbox_password.h"
 #include "setup/setup.h"
 #include "lib/diag.h"
 #include "lib/password.h"
@@ -50,14 +51,15 @@ static int mailbox_row(const struct store_mailbox *m, void *ctx)
 static bool ensure_domain(struct store *s, struct setup *st, const char *name)
 {
 	int n = 0;
-	int have = cmd_found(s, store_domain_get(s, name, domain_row, &n));
+	int have = directory_found(s, store_domain_get(s, name, domain_row,
+						       &n));
 	enum store_status rc;
 
 	if (have != 0)
 		return have > 0;
 	vm_progress("Adding the domain %s", name);
 	if ((rc = store_domain_add(s, name)) != STORE_OK) {
-		cmd_store_fail(s, rc);
+		directory_fail(s, rc);
 		return false;
 	}
 	st->directory_changed = true;
@@ -83,7 +85,7 @@ static bool update_admin_password(struct store *s, struct setup *st,
 			ok = false;
 		} else if ((rc = store_mailbox_set_password(s, st->cfg.admin,
 							     hash)) != STORE_OK) {
-			cmd_store_fail(s, rc);
+			directory_fail(s, rc);
 			ok = false;
 		} else {
 			vm_progress("Changed the password of %s", st->cfg.admin);
@@ -99,7 +101,8 @@ static bool ensure_admin(struct store *s, struct setup *st)
 {
 	char stored[VM_HASH_MAX] = "", hash[VM_HASH_MAX];
 	const char *addr = st->cfg.admin;
-	int have = cmd_found(s, store_mailbox_get(s, addr, mailbox_row, stored));
+	int have = directory_found(s, store_mailbox_get(s, addr, mailbox_row,
+							stored));
 	enum store_status rc;
 
 	if (have < 0)
@@ -107,14 +110,15 @@ static bool ensure_admin(struct store *s, struct setup *st)
 	if (have > 0)
 		return update_admin_password(s, st, stored);
 	vm_progress("Creating the admin mailbox %s", addr);
-	if (!cmd_new_password(st->admin_password_stdin, hash, sizeof hash,
-			      st->admin_password, sizeof st->admin_password))
+	if (!mailbox_password_new(st->admin_password_stdin, hash, sizeof hash,
+				  st->admin_password,
+				  sizeof st->admin_password))
 		return false;
 	rc = store_mailbox_add(s, addr, hash, st->cfg.default_quota);
 	vm_explicit_bzero(hash, sizeof hash);
 	if (rc != STORE_OK) {
 		vm_explicit_bzero(st->admin_password, sizeof st->admin_password);
-		cmd_store_fail(s, rc);
+		directory_fail(s, rc);
 		return false;
 	}
 	st->admin_created = true;
@@ -133,19 +137,20 @@ static bool ensure_alias(struct store *s, struct setup *st, const char *local,
 
 	if (!vm_snprintf(source, sizeof source, "%s@%s", local, domain))
 		return false;
-	have = cmd_found(s, store_mailbox_get(s, source, mailbox_row, hash));
+	have = directory_found(s, store_mailbox_get(s, source, mailbox_row,
+						    hash));
 	if (have != 0)
 		return have > 0;
 	rc = store_alias_list(s, NULL, source, alias_row, &rows);
 	if (rc != STORE_OK && rc != STORE_NOT_FOUND) {
-		cmd_store_fail(s, rc);
+		directory_fail(s, rc);
 		return false;
 	}
 	if (rows > 0)
 		return true;
 	vm_progress("Adding the alias %s -> %s", source, st->cfg.admin);
 	if ((rc = store_alias_add(s, source, st->cfg.admin)) != STORE_OK) {
-		cmd_store_fail(s, rc);
+		directory_fail(s, rc);
 		return false;
 	}
 	st->directory_changed = true;
@@ -166,7 +171,7 @@ static bool populate(struct store *s, struct setup *st)
 	/* The admin mailbox lives here, so its domain must be hosted: the
 	 * first domain or one added with "vmailctl domain add". */
 	if (strcmp(admin_domain, st->cfg.domain) != 0 &&
-	    !cmd_require_domain(s, admin_domain))
+	    !directory_require_domain(s, admin_domain))
 		return false;
 	return ensure_admin(s, st) &&
 	       ensure_alias(s, st, "postmaster", st->cfg.domain) &&
@@ -182,13 +187,13 @@ bool setup_directory(struct setup *st)
 	if (!s)
 		return false;
 	if ((rc = store_begin(s)) != STORE_OK) {
-		cmd_store_fail(s, rc);
+		directory_fail(s, rc);
 		store_close(s);
 		return false;
 	}
 	ok = populate(s, st);
 	if (ok && (rc = store_commit(s)) != STORE_OK) {
-		cmd_store_fail(s, rc);
+		directory_fail(s, rc);
 		ok = false;
 	}
 	if (!ok) {

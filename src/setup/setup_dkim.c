@@ -15,8 +15,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "commands/cmd_common.h"
 #include "commands/dkim_keys.h"
+#include "core/directory.h"
 #include "lib/diag.h"
 #include "setup/setup.h"
 #include "store/store.h"
@@ -78,12 +78,12 @@ static bool ensure_key(struct store *s, struct setup *st, const char *domain)
 		return true;
 	vm_progress("Making a DKIM key for %s", domain);
 	if ((rc = store_begin(s)) != STORE_OK)
-		return cmd_store_fail(s, rc) == VM_EXIT_OK;
+		return directory_fail(s, rc) == VM_EXIT_OK;
 	if (!dkim_key_create(s, domain, "active", selector, sizeof selector)) {
 		store_rollback(s);
 		return false;
 	}
-	if (cmd_commit_or_report(s, STORE_OK) != VM_EXIT_OK) {
+	if (directory_commit(s, STORE_OK) != VM_EXIT_OK) {
 		dkim_key_discard(domain, selector);
 		return false;
 	}
@@ -98,7 +98,7 @@ static bool ensure_keys(struct store *s, struct setup *st)
 	bool ok = rc == STORE_OK;
 
 	if (!ok)
-		cmd_store_fail(s, rc);
+		directory_fail(s, rc);
 	for (size_t i = 0; ok && i < domains.n; i++)
 		ok = ensure_key(s, st, domains.v[i]);
 	free_names(&domains);

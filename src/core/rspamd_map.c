@@ -1,0 +1,35 @@
+/*
+ * rspamd_map.c - write a map file for rspamd (see rspamd_map.h).
+ */
+#include <stdlib.h>
+#include <sys/types.h>
+
+#include "core/directory.h"
+#include "core/rspamd_map.h"
+#include "lib/buf.h"
+#include "lib/diag.h"
+#include "lib/file.h"
+
+int rspamd_map_write(struct store *s, enum store_status st,
+		     struct vm_buf *b, const char *path)
+{
+	size_t len;
+	char *text;
+	uid_t uid;
+	gid_t gid;
+	int rc;
+
+	if (st != STORE_OK) {
+		vm_buf_free(b);
+		directory_fail(s, st);
+		return -1;
+	}
+	if (!(text = vm_buf_take(b, &len))) {
+		vm_errno("cannot build %s", path);
+		return -1;
+	}
+	vm_root_group_owner(RSPAMD_GROUP, &uid, &gid);
+	rc = vm_write_file_if_changed(path, text, len, 0640, uid, gid);
+	free(text);
+	return rc;
+}

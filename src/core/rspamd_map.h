@@ -1,0 +1,30 @@
+/*
+ * rspamd_map.h - writing a map file for rspamd from a store listing.
+ *
+ * vmail hands rspamd what it needs from the directory as file maps:
+ * the DKIM selectors (dkim_keys.h) and users' own sending limits
+ * (send_limits.h).  Their writers put the lines of a store listing into
+ * a struct vm_buf and finish with rspamd_map_write(), which writes the
+ * file only if it differs.  rspamd re-reads a changed map by itself (it
+ * polls file maps every 30 seconds, sooner where inotify works); it is
+ * not reloaded, because a reload briefly tempfails every message
+ * passing through the milter.
+ */
+#ifndef VMAIL_RSPAMD_MAP_H
+#define VMAIL_RSPAMD_MAP_H
+
+#include "store/store.h"
+
+/* The group rspamd runs as: it reads the maps through it. */
+#define RSPAMD_GROUP "_rspamd"
+
+/* Finish a map for rspamd whose lines a store listing put into b:
+ * unless the listing failed (st, reported then), write the text to path
+ * as 0640 root:_rspamd (rspamd reads it, and re-reads it by itself) if
+ * it differs.  b is emptied either way.  1 written, 0 already right, -1
+ * error (printed). */
+struct vm_buf;
+int rspamd_map_write(struct store *s, enum store_status st,
+		     struct vm_buf *b, const char *path);
+
+#endif
