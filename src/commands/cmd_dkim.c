@@ -20,7 +20,7 @@
 #include "commands/cmd_common.h"
 #include "commands/commands.h"
 #include "core/directory.h"
-#include "commands/dkim_keys.h"
+#include "core/dkim_keys.h"
 #include "lib/diag.h"
 #include "lib/output.h"
 #include "lib/str.h"
@@ -312,7 +312,7 @@ static int rotate_new(struct store *s, const char *domain)
 
 	if (ret != VM_EXIT_OK)
 		return ret;
-	if (dkim_sync_map(s) < 0 || !emit_record(domain, &k, NULL))
+	if (dkim_keys_sync_map(s) < 0 || !emit_record(domain, &k, NULL))
 		return VM_EXIT_FAIL;
 	vm_progress("Publish this record; once DNS serves it, run "
 		    "'vmailctl dkim rotate --activate %s'", domain);
@@ -355,7 +355,7 @@ static int rotate_activate(struct store *s, const char *domain)
 	/* The old key's file stays until the next rotation: the signer
 	 * re-reads the map on its own schedule, and mail it signs until
 	 * then must still find the key it names. */
-	return dkim_sync_map(s) < 0 ? VM_EXIT_FAIL : VM_EXIT_OK;
+	return dkim_keys_sync_map(s) < 0 ? VM_EXIT_FAIL : VM_EXIT_OK;
 }
 
 static int dkim_rotate(int argc, char **argv)

@@ -18,8 +18,8 @@
 #include "commands/cmd_common.h"
 #include "commands/commands.h"
 #include "core/directory.h"
-#include "commands/dkim_keys.h"
-#include "commands/send_limits.h"
+#include "core/dkim_keys.h"
+#include "core/send_limits.h"
 #include "lib/diag.h"
 #include "lib/output.h"
 #include "lib/service.h"
@@ -82,7 +82,7 @@ static int add_with_key(struct store *s, const char *name)
 		dkim_key_discard(name, selector);
 		return ret;
 	}
-	return dkim_sync_map(s) < 0 ? VM_EXIT_FAIL : VM_EXIT_OK;
+	return dkim_keys_sync_map(s) < 0 ? VM_EXIT_FAIL : VM_EXIT_OK;
 }
 
 static int domain_add(int argc, char **argv)
@@ -193,7 +193,7 @@ static int domain_del(int argc, char **argv)
 	/* The map first: the signer stops using the keys before the files
 	 * go. */
 	if (ret == VM_EXIT_OK)
-		files_ok = dkim_sync_map(s) >= 0 &&
+		files_ok = dkim_keys_sync_map(s) >= 0 &&
 			  dkim_keyset_remove_files(name, &keys);
 	/* Mailboxes removed by --force leave the sending limits map. */
 	if (ret == VM_EXIT_OK && force && send_limits_sync_map(s) < 0)

@@ -39,7 +39,7 @@
 
 #include "commands/cmd_common.h"
 #include "commands/commands.h"
-#include "commands/send_limits.h"
+#include "core/send_limits.h"
 #include "setup/setup.h"
 #include "lib/config.h"
 #include "lib/diag.h"

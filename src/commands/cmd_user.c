@@ -32,9 +32,9 @@
 
 #include "commands/cmd_common.h"
 #include "commands/commands.h"
-#include "commands/send_limits.h"
 #include "core/directory.h"
 #include "core/mailbox_password.h"
+#include "core/send_limits.h"
 #include "lib/diag.h"
 #include "lib/output.h"
 #include "lib/password.h"

@@ -17,7 +17,7 @@
 #include "commands/cmd_common.h"
 #include "commands/commands.h"
 #include "core/directory.h"
-#include "commands/send_limits.h"
+#include "core/send_limits.h"
 #include "lib/config.h"
 #include "lib/diag.h"
 #include "lib/validate.h"

@@ -2,11 +2,12 @@
  * dkim.c - DKIM keys on disk (made with the OpenSSL 3 API, no openssl(1)
  * command line, no key in argv) and the TXT records that publish them.
  *
- * The commands (src/commands/dkim_keys.c) call dkim_generate_key() when
- * a domain is added or a key rotated, dkim_txt_value() and
- * dkim_txt_quote() to show the record, dkim_remove_key() when a key is
- * retired; setup calls dkim_fix_permissions() so that the signer's group
- * can read the keys once it exists.  See dkim.h for the layout.
+ * The commands and setup, mostly through src/core/dkim_keys.c, call
+ * dkim_generate_key() when a domain is added or a key rotated,
+ * dkim_txt_value() and dkim_txt_quote() to show the record,
+ * dkim_remove_key() when a key is retired; setup calls
+ * dkim_fix_permissions() so that the signer's group can read the keys
+ * once it exists.  See dkim.h for the layout.
  */
 #include <dirent.h>
 #include <errno.h>

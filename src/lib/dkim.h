@@ -1,7 +1,7 @@
 /*
  * dkim.h - DKIM signing keys on disk and the DNS records that publish
- * them.  No knowledge of the directory database here: the commands
- * (src/commands/dkim_keys.c) pair these files with the dkim_key rows.
+ * them.  No knowledge of the directory database here: core/dkim_keys.c
+ * (for the commands and setup) pairs these files with the dkim_key rows.
  *
  * Layout (a contract with the rspamd signer, see docs/administration.md):
  *

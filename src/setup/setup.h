@@ -145,7 +145,7 @@ bool setup_directory(struct setup *st);
 
 /* setup_dkim.c: every hosted domain has an active DKIM key; the key
  * directory, files and selectors map are right (dkim_fix_permissions,
- * dkim_sync_map).  Sets dkim_changed. */
+ * dkim_keys_sync_map).  Sets dkim_changed. */
 bool setup_dkim(struct setup *st);
 
 /* setup_pending.c: services whose files a failed run changed (see

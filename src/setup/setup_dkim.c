@@ -15,8 +15,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "commands/dkim_keys.h"
 #include "core/directory.h"
+#include "core/dkim_keys.h"
 #include "lib/diag.h"
 #include "setup/setup.h"
 #include "store/store.h"
@@ -120,7 +120,7 @@ bool setup_dkim(struct setup *st)
 	if (!(s = store_open(st->cfg.database, true)))
 		return false;
 	ok = ensure_keys(s, st);
-	if (ok && (rc = dkim_sync_map(s)) != 0) {
+	if (ok && (rc = dkim_keys_sync_map(s)) != 0) {
 		ok = rc > 0;
 		st->dkim_changed = true;
 	}

@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "setup/setup.h"
+#include "core/send_limits.h"
 #include "lib/config.h"
 #include "lib/diag.h"
 #include "lib/dkim.h"
@@ -42,7 +43,6 @@
 #include "lib/service.h"
 #include "lib/str.h"
 #include "lib/template.h"
-#include "commands/send_limits.h"
 
 #define MAX_TARGETS 32
 

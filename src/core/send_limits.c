@@ -4,8 +4,8 @@
  */
 #include <string.h>
 
-#include "commands/send_limits.h"
 #include "core/rspamd_map.h"
+#include "core/send_limits.h"
 #include "lib/buf.h"
 #include "lib/config.h"
 #include "lib/diag.h"

@@ -7,8 +7,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "commands/dkim_keys.h"
 #include "core/directory.h"
+#include "core/dkim_keys.h"
 #include "core/rspamd_map.h"
 #include "lib/buf.h"
 #include "lib/diag.h"
@@ -159,7 +159,7 @@ static int map_line(const struct store_dkim_key *k, void *ctx)
 	return 0;
 }
 
-int dkim_sync_map(struct store *s)
+int dkim_keys_sync_map(struct store *s)
 {
 	struct vm_buf b = VM_BUF_INIT;
 	char path[4096];

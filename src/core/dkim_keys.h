@@ -8,7 +8,7 @@
  * Writes to the store happen inside the caller's transaction; the key
  * files are written before the rows and removed again when the
  * transaction fails (dkim_key_discard), so bad input leaves neither.
- * After every committed change the caller runs dkim_sync_map().
+ * After every committed change the caller runs dkim_keys_sync_map().
  */
 #ifndef VMAIL_DKIM_KEYS_H
 #define VMAIL_DKIM_KEYS_H
@@ -68,6 +68,6 @@ bool dkim_keyset_remove_files(const char *domain,
  * sooner where inotify works); it is not reloaded, because a reload
  * briefly tempfails every message passing through the milter.
  */
-int dkim_sync_map(struct store *s);
+int dkim_keys_sync_map(struct store *s);
 
 #endif
