@@ -5,6 +5,9 @@
 #   make test            cmocka unit tests, plain and under ASan+UBSan
 #   make fuzz            build the libFuzzer targets (clang) and run each
 #                        for FUZZ_SECONDS
+#   make lint            tests/lint/layers: no #include in src/ points up
+#                        a layer (vmailctl.c > commands > setup > core >
+#                        store > lib)
 #   make e2e             end-to-end tests on throwaway Debian roots (root)
 #   make clean
 #
@@ -45,7 +48,7 @@ TESTS     := $(TEST_SRC:tests/unit/%.c=build/tests/%)
 ASAN_TESTS:= $(TEST_SRC:tests/unit/%.c=build/asan/tests/%)
 FUZZERS   := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
 
-.PHONY: all install test unit unit-asan fuzz e2e clean
+.PHONY: all install test unit unit-asan fuzz lint e2e clean
 all: build/vmailctl
 
 build/vmailctl: $(OBJ) build/src/vmailctl.o
@@ -99,6 +102,9 @@ fuzz: $(FUZZERS)
 	      build/fuzz/corpus/$$n >build/fuzz/$$n.log 2>&1; then \
 	    tail -n 1 build/fuzz/$$n.log; \
 	  else tail -n 40 build/fuzz/$$n.log; echo "$$n FAILED"; exit 1; fi; done
+
+lint:
+	tests/lint/layers
 
 e2e: build/vmailctl
 	tests/e2e/run
