@@ -36,6 +36,11 @@ AV_PACKAGES="clamav-daemon clamav-freshclam"
 # spamd scores the mail (rspamd asks it), spamc lets the learning
 # scripts train it.
 SA_PACKAGES="spamd spamc"
+# With systemd, the daemons log to the journal; a syslog daemon also
+# writes their lines to /var/log/mail.log, where administrators (and
+# log tools such as fail2ban) look.  Ubuntu has rsyslog already; Debian
+# 13 no longer installs one by default.
+LOG_PACKAGES="rsyslog logrotate"
 
 usage() {
 	cat <<'EOF'
@@ -203,7 +208,22 @@ missing_packages() {
 	done
 }
 
+# Is there a syslog daemon that writes /var/log/mail.log?  (Only with
+# systemd: without an init nothing would run one, and the daemons write
+# their own log files instead.)
+syslog_wanted() {
+	[ -d /run/systemd/system ] || return 1
+	for pkg in rsyslog syslog-ng-core busybox-syslogd inetutils-syslogd; do
+		state=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null) || state=
+		[ "$state" != "install ok installed" ] || return 1
+	done
+	return 0
+}
+
 install_packages() {
+	if syslog_wanted; then
+		MAIL_PACKAGES="$MAIL_PACKAGES $LOG_PACKAGES"
+	fi
 	if antivirus_wanted "$@"; then
 		MAIL_PACKAGES="$MAIL_PACKAGES $AV_PACKAGES"
 	fi

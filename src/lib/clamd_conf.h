@@ -13,6 +13,11 @@
  *
  *   bool changed;
  *   char *text = clamd_conf_raise(old, len, limit_bytes, &changed);
+ *
+ * clamd_conf_set() sets directives to exact values the same way (with
+ * systemd, setup makes clamd and freshclam log through syslog as
+ * facility mail: "LogSyslog true", "LogFacility LOG_MAIL"); freshclam.conf
+ * has the same syntax.
  */
 #ifndef VMAIL_CLAMD_CONF_H
 #define VMAIL_CLAMD_CONF_H
@@ -40,5 +45,17 @@ uint64_t clamd_needed_size(uint64_t max_message);
  * whether anything differs.  NULL (errno ENOMEM) on allocation failure. */
 char *clamd_conf_raise(const char *text, size_t len, uint64_t min_bytes,
 		       bool *changed);
+
+/* A copy of text[0..len) in which every directive of set[0..n) (n <= 8)
+ * has exactly its value: other values are replaced (the name as
+ * written, the rest of the line kept), a missing directive is appended;
+ * every other line is kept byte for byte, comments included.  NULL
+ * (errno ENOMEM, or EINVAL for n > 8) on failure. */
+struct clamd_setting {
+	const char *name;
+	const char *value;
+};
+char *clamd_conf_set(const char *text, size_t len,
+		     const struct clamd_setting *set, size_t n, bool *changed);
 
 #endif

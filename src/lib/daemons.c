@@ -343,20 +343,19 @@ static int nothing(void) { return 0; }
 /* ---- the table ----------------------------------------------------------- */
 
 static const struct daemon daemons[] = {
-	{ "postfix", "/var/log/mail.log", "journalctl -u postfix@-", false,
+	{ "postfix", "/var/log/mail.log", false,
 	  postfix_running, postfix_start, postfix_reload, postfix_stop },
-	{ "dovecot", "/var/log/dovecot.log", "journalctl -u dovecot", false,
+	{ "dovecot", "/var/log/dovecot.log", false,
 	  dovecot_running, dovecot_start, dovecot_reload, dovecot_stop },
-	{ "rspamd", "/var/log/rspamd/rspamd.log", NULL, false,
+	{ "rspamd", "/var/log/rspamd/rspamd.log", false,
 	  rspamd_running, rspamd_start, rspamd_reload, rspamd_stop },
-	{ "redis-server", "/var/log/redis/redis-server.log",
-	  "journalctl -u redis-server", true,
+	{ "redis-server", "/var/log/redis/redis-server.log", true,
 	  redis_running, redis_start, redis_restart, redis_stop },
-	{ "clamav-daemon", "/var/log/clamav/clamav.log", NULL, false,
+	{ "clamav-daemon", "/var/log/clamav/clamav.log", false,
 	  clamd_running, clamd_start, clamd_reload, clamd_stop },
-	{ "clamav-freshclam", "/var/log/clamav/freshclam.log", NULL, false,
+	{ "clamav-freshclam", "/var/log/clamav/freshclam.log", false,
 	  never, nothing, nothing, nothing },
-	{ "spamd", SPAMD_LOG, "journalctl -u spamd", false,
+	{ "spamd", SPAMD_LOG, false,
 	  spamd_running, spamd_start, spamd_reload, spamd_stop },
 };
 

@@ -14,7 +14,6 @@
 struct daemon {
 	const char *name;          /* the systemd unit name, "postfix" ... */
 	const char *log;           /* its log file without systemd */
-	const char *journal;       /* "journalctl -u ..." under systemd */
 	bool systemd_restart;      /* systemd: no reload, restart instead */
 	bool (*running)(void);
 	int (*start)(void);        /* 0 started, -1 failed */

@@ -3,14 +3,23 @@
  *
  * Two back ends behind one set of calls:
  *   - systemd, when PID 1 is systemd (/run/systemd/system exists, the
- *     same test sd_booted(3) makes): systemctl enable --now / reload /
- *     stop / is-active / disable;
+ *     same test sd_booted(3) makes): systemctl is-active / enable /
+ *     start / reload / stop / disable on the daemon's unit;
  *   - direct control otherwise (containers, test roots without an init),
  *     through the table of daemons in daemons.c.
  * Output of the control programs is discarded; on failure the caller
  * gets -1 and a message pointing at the daemon's log.
+ *
+ * With systemd a daemon has two unit names that are the same for all but
+ * Postfix: the one that is enabled (so that it starts at boot) and the
+ * one whose process is the daemon (is it running, start, stop, reload).
+ * Debian 12's Postfix (and Ubuntu's before 3.9) enables the oneshot
+ * postfix.service, which stays "active" whatever happens to Postfix, and
+ * runs the master in postfix@-.service; from Postfix 3.9's packaging on,
+ * postfix.service runs the master itself.  service_unit() tells which.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -35,18 +44,54 @@ static const struct daemon *known(const char *name)
 	return d;
 }
 
-static int systemctl(const char *verb, const char *name)
+/* Is postfix.service the oneshot wrapper of postfix@-.service? */
+static bool postfix_wrapped(void)
 {
-	const char *now = !strcmp(verb, "enable") ||
-			  !strcmp(verb, "disable") ? "--now" : NULL;
-	const char *argv[] = { "systemctl", verb, "--quiet", name, now, NULL };
+	static int wrapped = -1;
+	const char *argv[] = { "systemctl", "show", "--property=Type",
+			       "--value", "postfix.service", NULL };
+	char *out = NULL;
+
+	if (wrapped < 0) {
+		wrapped = vm_run(argv, NULL, &out) == 0 && out &&
+			  !strncmp(out, "oneshot", 7);
+		free(out);
+	}
+	return wrapped;
+}
+
+const char *service_unit(const char *name)
+{
+	if (!strcmp(name, "postfix") && service_have_systemd() &&
+	    postfix_wrapped())
+		return "postfix@-";
+	return name;
+}
+
+/* systemctl VERB UNIT [--now]: the exit status. */
+static int systemctl(const char *verb, const char *unit, bool now)
+{
+	const char *argv[] = { "systemctl", verb, "--quiet", unit,
+			       now ? "--now" : NULL, NULL };
 
 	return vm_run_quiet(argv);
 }
 
-static const char *log_hint(const struct daemon *d)
+static bool unit_active(const char *unit)
 {
-	return service_have_systemd() && d->journal ? d->journal : d->log;
+	return systemctl("is-active", unit, false) == 0;
+}
+
+static int failed(const struct daemon *d, const char *action, int rc)
+{
+	if (service_have_systemd())
+		vm_err("could not %s %s (exit %d); see 'journalctl -u %s' and "
+		       "/var/log/mail.log", action, d->name, rc,
+		       service_unit(d->name));
+	else
+		vm_err("could not %s %s (exit %d); see %s", action, d->name, rc,
+		       d->log);
+	return -1;
 }
 
 /* One control action ("start", "reload", "stop"), by the back end in
@@ -56,11 +101,9 @@ static int control(const struct daemon *d, const char *action)
 	int rc;
 
 	if (service_have_systemd()) {
-		if (!strcmp(action, "start"))
-			action = "enable";           /* enable --now */
-		else if (!strcmp(action, "reload") && d->systemd_restart)
+		if (!strcmp(action, "reload") && d->systemd_restart)
 			action = "restart";
-		rc = systemctl(action, d->name);
+		rc = systemctl(action, service_unit(d->name), false);
 	} else if (!strcmp(action, "start")) {
 		rc = d->start();
 	} else if (!strcmp(action, "reload")) {
@@ -68,12 +111,7 @@ static int control(const struct daemon *d, const char *action)
 	} else {
 		rc = d->stop();
 	}
-	if (rc != 0) {
-		vm_err("could not %s %s (exit %d); see %s", action, d->name, rc,
-		       log_hint(d));
-		return -1;
-	}
-	return 0;
+	return rc != 0 ? failed(d, action, rc) : 0;
 }
 
 bool service_running(const char *name)
@@ -83,19 +121,80 @@ bool service_running(const char *name)
 	if (!d)
 		return false;
 	if (service_have_systemd())
-		return systemctl("is-active", name) == 0;
+		return unit_active(service_unit(name));
 	return d->running();
+}
+
+int service_unit_enable(const char *unit)
+{
+	int rc;
+
+	if (systemctl("is-enabled", unit, false) != 0 &&
+	    (rc = systemctl("enable", unit, false)) != 0) {
+		vm_err("could not enable %s (exit %d); see systemctl status %s",
+		       unit, rc, unit);
+		return -1;
+	}
+	if (unit_active(unit))
+		return 0;
+	if ((rc = systemctl("start", unit, false)) != 0) {
+		vm_err("could not start %s (exit %d); see systemctl status %s",
+		       unit, rc, unit);
+		return -1;
+	}
+	return 1;
+}
+
+int service_unit_disable(const char *unit)
+{
+	bool was = unit_active(unit);
+	int rc;
+
+	if (systemctl("is-enabled", unit, false) == 0 &&
+	    (rc = systemctl("disable", unit, false)) != 0) {
+		vm_err("could not disable %s (exit %d)", unit, rc);
+		return -1;
+	}
+	if (was && (rc = systemctl("stop", unit, false)) != 0) {
+		vm_err("could not stop %s (exit %d)", unit, rc);
+		return -1;
+	}
+	return was ? 1 : 0;
 }
 
 int service_start(const char *name)
 {
 	const struct daemon *d = known(name);
+	const char *unit;
+	int rc;
 
 	if (!d)
 		return -1;
-	if (service_running(name))
+	if (!service_have_systemd())
+		return service_running(name) ? 0 :
+		       control(d, "start") < 0 ? -1 : 1;
+	/* Enabled (it starts at boot), and running: the daemon's unit, not
+	 * a wrapper that may be active while the daemon is not. */
+	if (systemctl("is-enabled", name, false) != 0 &&
+	    (rc = systemctl("enable", name, false)) != 0)
+		return failed(d, "enable", rc);
+	unit = service_unit(name);
+	if (unit_active(unit))
 		return 0;
 	return control(d, "start") < 0 ? -1 : 1;
+}
+
+int service_enable(const char *name)
+{
+	const struct daemon *d = known(name);
+	int rc;
+
+	if (!d)
+		return -1;
+	if (service_have_systemd() && systemctl("is-enabled", name, false) != 0 &&
+	    (rc = systemctl("enable", name, false)) != 0)
+		return failed(d, "enable", rc);
+	return 0;
 }
 
 int service_reload(const char *name)
@@ -124,16 +223,17 @@ int service_disable(const char *name)
 {
 	const struct daemon *d = known(name);
 	bool was;
+	int rc;
 
 	if (!d)
 		return -1;
 	was = service_running(name);
 	if (service_have_systemd()) {
-		if (systemctl("disable", name) != 0) {
-			vm_err("could not disable %s; see %s", name,
-			       log_hint(d));
+		if (systemctl("is-enabled", name, false) == 0 &&
+		    (rc = systemctl("disable", name, false)) != 0)
+			return failed(d, "disable", rc);
+		if (was && control(d, "stop") < 0)
 			return -1;
-		}
 		return was ? 1 : 0;
 	}
 	if (!was)

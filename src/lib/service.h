@@ -16,16 +16,30 @@
 #include <stdbool.h>
 
 bool service_have_systemd(void);
+/* With systemd, the unit whose process is the daemon name: name itself,
+ * but "postfix@-" where postfix.service is Debian's oneshot wrapper of
+ * it (Postfix before 3.9; see service.c).  Drop-ins that change how the
+ * daemon runs belong to this unit. */
+const char *service_unit(const char *name);
 bool service_running(const char *name);
-/* Start (and on systemd enable) if not running. 1 started, 0 already
- * running, -1 error. */
+/* Start if not running; on systemd also enable it (so that it starts at
+ * boot) if it is not.  1 started, 0 already running, -1 error. */
 int service_start(const char *name);
+/* systemd: enable without starting (it starts at boot, or when something
+ * starts it); no-op without systemd.  0 or -1 (printed). */
+int service_enable(const char *name);
 /* Reload configuration of a running service (start it if stopped). */
 int service_reload(const char *name);
 int service_stop(const char *name);
 /* Stop, and with systemd also disable (so it does not come back at
  * boot).  1 stopped, 0 was not running, -1 error. */
 int service_disable(const char *name);
+
+/* systemd only: any unit by its full name ("vmail-clamav-signatures.path"),
+ * enabled and started (1 started, 0 was running), or disabled and
+ * stopped (1 stopped, 0 was not running); -1 error (printed). */
+int service_unit_enable(const char *unit);
+int service_unit_disable(const char *unit);
 
 /* spamd ([spam] engine = spamassassin): where rspamd finds it, its pid
  * file, and the options it runs with (NULL-terminated; both back ends

@@ -54,6 +54,7 @@ struct setup {
 	bool dovecot_changed;          /* a Dovecot file was rewritten */
 	bool rspamd_changed;           /* an rspamd file was rewritten */
 	bool redis_changed;            /* Redis' file (or unit) rewritten */
+	bool spamd_unit_changed;       /* spamd's systemd drop-in rewritten */
 	bool directory_changed;        /* domain/mailbox/alias added */
 	bool dkim_changed;             /* a DKIM key, the map or a mode */
 	bool admin_created;

@@ -8,10 +8,11 @@
  *     rspamd, which keeps its old groups, is stopped to be started
  *     again by the service step);
  *   - with systemd, the drop-in
- *     /etc/systemd/system/redis-server.service.d/vmail.conf starts the
- *     packaged redis-server with /etc/redis/vmail.conf (which includes
- *     Debian's redis.conf and turns TCP off); without systemd,
- *     service.c starts it with that file directly.
+ *     /etc/systemd/system/redis-server.service.d/vmail.conf (rendered
+ *     from templates/systemd/ by setup_render.c) starts the packaged
+ *     redis-server with /etc/redis/vmail.conf (which includes Debian's
+ *     redis.conf and turns TCP off); without systemd, service.c starts
+ *     it with that file directly.
  *
  * Like every step of setup, nothing is changed that is already right.
  */
@@ -21,23 +22,11 @@
 
 #include "setup/setup.h"
 #include "lib/diag.h"
-#include "lib/file.h"
 #include "lib/process.h"
 #include "lib/service.h"
 
 #define RSPAMD_USER "_rspamd"
 #define REDIS_GROUP "redis"
-#define REDIS_DROPIN_DIR "/etc/systemd/system/redis-server.service.d"
-#define REDIS_DROPIN REDIS_DROPIN_DIR "/vmail.conf"
-
-static const char redis_dropin[] =
-	"# Written by \"vmailctl setup\": start the packaged redis-server with\n"
-	"# /etc/redis/vmail.conf, which includes /etc/redis/redis.conf and\n"
-	"# makes Redis listen on a unix socket only (for rspamd).\n"
-	"[Service]\n"
-	"ExecStart=\n"
-	"ExecStart=/usr/bin/redis-server /etc/redis/vmail.conf "
-	"--supervised systemd --daemonize no\n";
 
 static bool in_group(const struct group *gr, const char *user)
 {
@@ -73,25 +62,7 @@ static bool rspamd_in_redis_group(struct setup *st)
 	return true;
 }
 
-static bool redis_systemd_dropin(struct setup *st)
-{
-	const char *reload[] = { "systemctl", "daemon-reload", NULL };
-	int rc;
-
-	if (!service_have_systemd())
-		return true;
-	if (vm_ensure_dir(REDIS_DROPIN_DIR, 0755, 0, 0) < 0)
-		return false;
-	rc = vm_write_file_if_changed(REDIS_DROPIN, redis_dropin,
-				      strlen(redis_dropin), 0644, 0, 0);
-	if (rc <= 0)
-		return rc == 0;
-	vm_progress("Wrote %s", REDIS_DROPIN);
-	st->redis_changed = true;
-	return vm_run_quiet(reload) == 0;
-}
-
 bool setup_redis(struct setup *st)
 {
-	return rspamd_in_redis_group(st) && redis_systemd_dropin(st);
+	return rspamd_in_redis_group(st);
 }

@@ -11,6 +11,14 @@
  *                                         Sieve scripts, compiled with sievec)
  *   templates/rspamd/NAME              -> /etc/rspamd/local.d/NAME  0644
  *   templates/redis/vmail.conf         -> /etc/redis/vmail.conf     0640 root:redis
+ *   templates/systemd/UNIT.d/NAME      -> /etc/systemd/system/UNIT.d/NAME 0644
+ *   templates/systemd/UNIT             -> /etc/systemd/system/UNIT  0644
+ *                                         (with systemd only; drop-ins and
+ *                                         units of our own, then
+ *                                         "systemctl daemon-reload";
+ *                                         postfix.service.d goes to the
+ *                                         unit that runs the master, see
+ *                                         service_unit())
  *
  * FAMILY is "2.3" or "2.4" (setup_dovecot.c); every file of the family
  * directory is rendered, so each family brings what it needs.  The
@@ -36,10 +44,12 @@
 
 #include "setup/setup.h"
 #include "core/send_limits.h"
+#include "lib/buf.h"
 #include "lib/config.h"
 #include "lib/diag.h"
 #include "lib/dkim.h"
 #include "lib/file.h"
+#include "lib/process.h"
 #include "lib/service.h"
 #include "lib/str.h"
 #include "lib/template.h"
@@ -47,18 +57,19 @@
 #define MAX_TARGETS 32
 
 enum owner { OWNER_POSTFIX, OWNER_DOVECOT, OWNER_SIEVE, OWNER_RSPAMD,
-	     OWNER_REDIS };
+	     OWNER_REDIS, OWNER_SYSTEMD };
 
 #define SIEVE_DIR SETUP_DOVECOT_DIR "/sieve"
 #define RSPAMD_LOCAL_DIR "/etc/rspamd/local.d"
 #define REDIS_DIR "/etc/redis"
 #define REDIS_SOCKET "/run/redis/redis-server.sock"
 #define RSPAMD_MILTER "127.0.0.1:11332"
+#define SYSTEMD_DIR "/etc/systemd/system"
 
 /* One configuration file: where its template is, where it goes. */
 struct target {
 	char tmpl[PATH_MAX];       /* the template file */
-	char name[64];             /* file name */
+	char name[96];             /* file name (systemd: UNIT.d/NAME) */
 	char path[PATH_MAX];       /* the live file */
 	char scratch[PATH_MAX];    /* its copy in the scratch directory */
 	enum owner owner;          /* whose configuration it is */
@@ -84,6 +95,7 @@ static const char *scratch_sub(const struct target *t)
 	case OWNER_SIEVE: return "sieve";
 	case OWNER_RSPAMD: return "rspamd/local.d";
 	case OWNER_REDIS: return "redis";
+	case OWNER_SYSTEMD: return "systemd";
 	}
 	return "other";
 }
@@ -103,6 +115,22 @@ static const struct {
 };
 
 /* ---- template variables ------------------------------------------------ */
+
+/* spamd's command line options (service_spamd_options), one string. */
+static bool set_spamd_options(struct tvars *v)
+{
+	struct vm_buf b = VM_BUF_INIT;
+	char *text;
+	bool ok;
+
+	for (size_t i = 0; service_spamd_options[i]; i++)
+		vm_buf_printf(&b, "%s%s", i ? " " : "", service_spamd_options[i]);
+	if (!(text = vm_buf_take(&b, NULL)))
+		return false;
+	ok = tvars_set(v, "spamd_options", text);
+	free(text);
+	return ok;
+}
 
 static struct tvars *make_vars(const struct setup *st, const char *map_dir)
 {
@@ -148,7 +176,8 @@ static struct tvars *make_vars(const struct setup *st, const char *map_dir)
 	     tvars_set(v, "spamassassin",
 		       c->spam_engine == VM_SPAM_SPAMASSASSIN ? "yes" : "") &&
 	     tvars_set(v, "spamd_server",
-		       SERVICE_SPAMD_HOST ":" SERVICE_SPAMD_PORT);
+		       SERVICE_SPAMD_HOST ":" SERVICE_SPAMD_PORT) &&
+	     set_spamd_options(v);
 	for (int i = 0; ok && i < 3; i++) {
 		static const char *const names[] = {
 			"spam_reject", "spam_add_header", "spam_greylist" };
@@ -308,6 +337,69 @@ static bool plan_dir(struct plan *p, const char *templates, const char *sub,
 	return ok;
 }
 
+/* templates/systemd: with systemd only.  A directory UNIT.d holds drop-ins
+ * of UNIT, any other file is a unit of ours.  The Postfix drop-ins go to
+ * the unit that runs the master (service_unit()). */
+static bool plan_systemd(struct plan *p, const char *templates)
+{
+	char dir[PATH_MAX], sub[PATH_MAX], live[PATH_MAX];
+	struct dirent *de, *fe;
+	size_t first = p->n;
+	bool ok = true;
+	DIR *d, *f;
+
+	if (!service_have_systemd())
+		return true;
+	if (!vm_snprintf(dir, sizeof dir, "%s/systemd", templates))
+		return false;
+	if (!(d = opendir(dir))) {
+		vm_errno("cannot read the templates in %s", dir);
+		return false;
+	}
+	while (ok && (de = readdir(d))) {
+		size_t n = strlen(de->d_name);
+
+		if (!is_template_name(de->d_name))
+			continue;
+		if (de->d_type != DT_DIR) {
+			ok = add_target(p, dir, de->d_name, SYSTEMD_DIR,
+					OWNER_SYSTEMD, 0644, 0) != NULL;
+			continue;
+		}
+		/* UNIT.d: the unit name as the live directory has it */
+		ok = n > 2 && !strcmp(de->d_name + n - 2, ".d") &&
+		     vm_snprintf(sub, sizeof sub, "%s/%s", dir, de->d_name) &&
+		     (strcmp(de->d_name, "postfix.service.d") ?
+		      vm_snprintf(live, sizeof live, "%s/%s", SYSTEMD_DIR,
+				  de->d_name) :
+		      vm_snprintf(live, sizeof live, "%s/%s.service.d",
+				  SYSTEMD_DIR, service_unit("postfix")));
+		if (!ok) {
+			vm_err("%s/%s: not a UNIT.d directory", dir, de->d_name);
+			break;
+		}
+		if (!(f = opendir(sub))) {
+			vm_errno("cannot read the templates in %s", sub);
+			ok = false;
+			break;
+		}
+		while (ok && (fe = readdir(f))) {
+			struct target *t;
+
+			if (!is_template_name(fe->d_name) || fe->d_type == DT_DIR)
+				continue;
+			ok = (t = add_target(p, sub, fe->d_name, live,
+					     OWNER_SYSTEMD, 0644, 0)) != NULL &&
+			     vm_snprintf(t->name, sizeof t->name, "%s/%s",
+					 strrchr(live, '/') + 1, fe->d_name);
+		}
+		closedir(f);
+	}
+	closedir(d);
+	qsort(p->t + first, p->n - first, sizeof p->t[0], by_name);
+	return ok;
+}
+
 static bool plan_filter(struct plan *p, const char *templates)
 {
 	return plan_dir(p, templates, "dovecot/sieve", SIEVE_DIR, OWNER_SIEVE,
@@ -419,6 +511,13 @@ static bool make_scratch(struct plan *p, char *map_dir, size_t size)
 		}
 		if (vm_ensure_dir(sub, 0755, 0, 0) < 0)
 			return false;
+		if (strchr(t->name, '/')) {
+			char parent[PATH_MAX];
+
+			if (!vm_dir_of(t->scratch, parent, sizeof parent) ||
+			    vm_ensure_dir(parent, 0755, 0, 0) < 0)
+				return false;
+		}
 	}
 	return true;
 }
@@ -469,6 +568,7 @@ static bool svbin_exists(const char *script)
 
 static bool install_all(struct setup *st, struct plan *p)
 {
+	bool systemd_changed = false;
 	gid_t postfix_gid;
 
 	if (!group_id("postfix", &postfix_gid) ||
@@ -477,10 +577,15 @@ static bool install_all(struct setup *st, struct plan *p)
 		return false;
 	for (size_t i = 0; i < p->n; i++) {
 		const struct target *t = &p->t[i];
-		int rc = vm_write_file_if_changed(t->path, t->text,
-						  strlen(t->text), t->mode, 0,
-						  t->gid);
+		char parent[PATH_MAX];
+		int rc;
 
+		if (t->owner == OWNER_SYSTEMD &&
+		    (!vm_dir_of(t->path, parent, sizeof parent) ||
+		     vm_ensure_dir(parent, 0755, 0, 0) < 0))
+			return false;
+		rc = vm_write_file_if_changed(t->path, t->text, strlen(t->text),
+					      t->mode, 0, t->gid);
 		if (rc < 0)
 			return false;
 		if (rc == 0 && t->owner == OWNER_SIEVE && !svbin_exists(t->path))
@@ -498,6 +603,22 @@ static bool install_all(struct setup *st, struct plan *p)
 			break;
 		case OWNER_RSPAMD: st->rspamd_changed = true; break;
 		case OWNER_REDIS: st->redis_changed = true; break;
+		case OWNER_SYSTEMD:
+			systemd_changed = true;
+			/* a new ExecStart takes a restart */
+			if (!strncmp(t->name, "redis-server.service.d/", 23))
+				st->redis_changed = true;
+			if (!strncmp(t->name, "spamd.service.d/", 16))
+				st->spamd_unit_changed = true;
+			break;
+		}
+	}
+	if (systemd_changed) {
+		const char *reload[] = { "systemctl", "daemon-reload", NULL };
+
+		if (vm_run_quiet(reload) != 0) {
+			vm_err("'systemctl daemon-reload' failed");
+			return false;
 		}
 	}
 	return true;
@@ -526,6 +647,7 @@ bool setup_render_all(struct setup *st)
 	ok = plan_postfix(p, templates) &&
 	     plan_dovecot(p, templates, st->dovecot_family) &&
 	     plan_filter(p, templates) &&
+	     plan_systemd(p, templates) &&
 	     make_scratch(p, map_dir, sizeof map_dir) &&
 	     render_all(st, p, map_dir) &&
 	     check_in_scratch(p) &&

@@ -36,9 +36,7 @@ def clamd_answers(guest):
 
 def clamd_pid(guest):
     """The pid of the running clamd, or None."""
-    out = guest.run("for p in /proc/[0-9]*; do [ \"$(cat $p/comm 2>/dev/null)\" = clamd ]"
-                    " && echo ${p#/proc/}; done; true").stdout.split()
-    return int(out[0]) if out else None
+    return guest.main_pid("clamd")
 
 
 def wait_clamd(guest, up=True, timeout=120):
@@ -47,8 +45,12 @@ def wait_clamd(guest, up=True, timeout=120):
 
 
 def stop_clamd(guest):
+    """Stop clamd as an administrator would (systemctl stop, so systemd does
+    not start it again; kill without systemd)."""
     pid = clamd_pid(guest)
-    if pid:
+    if guest.systemd:
+        guest.stop("clamd")
+    elif pid:
         guest.run(["kill", str(pid)])
     wait_until(lambda: not clamd_pid(guest), f"[{guest.suite}] clamd to stop")
 

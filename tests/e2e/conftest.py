@@ -1,11 +1,20 @@
 """conftest - the e2e tests' fixtures.
 
 Tests take a "guest" argument and run once per guest. The guests come from
-VMAIL_E2E_GUESTS ("bookworm=198.18.0.12 trixie=198.18.0.13", set by
-tests/e2e/run), or else from the running guests in /run/vmail-e2e, so that
+VMAIL_E2E_GUESTS ("bookworm trixie", set by tests/e2e/run: one guest per
+pytest process), or else from the running guests in /run/vmail-e2e, so that
 after "tests/e2e/run up" one can simply run:
 
     /usr/bin/python3 -m pytest -v tests/e2e -k test_07
+
+A test runs on the kinds of guest its marker names, by default on the main
+guests (the systemd guests bookworm and trixie):
+
+    pytestmark = pytest.mark.kind("direct")          # the whole file
+    @pytest.mark.kind("main", "direct")              # one test
+
+Kinds: "main", "direct" (no systemd), "upgrade", "single" (vmail_guest.Guest).
+A test whose kinds match no guest of this run is deselected.
 """
 
 import glob
@@ -19,15 +28,36 @@ import spamfilter
 from vmail_guest import STATE, Guest
 
 
-def _guest_specs():
+def _guest_names():
     spec = os.environ.get("VMAIL_E2E_GUESTS", "").split()
     if spec:
-        return [tuple(s.split("=", 1)) for s in spec]
-    return [(os.path.basename(f)[:-3], open(f).read().strip())
+        return [s.split("=", 1)[0] for s in spec]
+    return [os.path.basename(f)[:-3]
             for f in sorted(glob.glob(os.path.join(STATE, "*.ip")))]
 
 
-GUESTS = {suite: Guest(suite, ip) for suite, ip in _guest_specs()}
+GUESTS = {name: Guest(name) for name in _guest_names()}
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "kind(*kinds): the kinds of guest the test runs on "
+        "(main, direct, upgrade, single; default main)")
+
+
+ANY_KIND = os.environ.get("VMAIL_E2E_ANY_KIND") == "1"
+ALL_KINDS = ("main", "direct", "upgrade", "single")
+
+
+def _kinds(node_or_metafunc):
+    """The kinds of guest a test is for (VMAIL_E2E_ANY_KIND=1: all, for
+    trying a test on a guest of another kind while developing it)."""
+    if ANY_KIND:
+        return ALL_KINDS
+    m = node_or_metafunc.definition.get_closest_marker("kind") \
+        if hasattr(node_or_metafunc, "definition") else \
+        node_or_metafunc.get_closest_marker("kind")
+    return m.args if m else ("main",)
 
 
 def pytest_generate_tests(metafunc):
@@ -35,7 +65,23 @@ def pytest_generate_tests(metafunc):
         if not GUESTS:
             raise pytest.UsageError(
                 "no e2e guests: run tests/e2e/run up first, or set VMAIL_E2E_GUESTS")
-        metafunc.parametrize("guest", list(GUESTS), indirect=True, scope="session")
+        kinds = _kinds(metafunc)
+        names = [n for n, g in GUESTS.items() if g.kind in kinds]
+        metafunc.parametrize("guest", names, indirect=True, scope="session")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Deselect the tests that are for no guest of this run."""
+    keep, drop = [], []
+    for item in items:
+        if "guest" in getattr(item, "fixturenames", ()) and \
+                not any(g.kind in _kinds(item) for g in GUESTS.values()):
+            drop.append(item)
+        else:
+            keep.append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
 
 
 @pytest.fixture(scope="session")

@@ -27,10 +27,7 @@ OVERRIDE_SRC = os.path.join(HERE, "spamassassin-override")
 OVERRIDE_DIR = "/etc/spamassassin"
 INSTALL = "cd /root/vmail && ./install.sh"
 CONF = "/etc/vmail/vmail.conf"
-SPAMD_PID = "/run/spamd.pid"
 SPAMD_PORT = 783
-SPAMD_LOG = "/var/log/spamd.log"           # without systemd (the guests)
-RSPAMD_LOG = "/var/log/rspamd/rspamd.log"
 SPAMD_USER = "debian-spamd"
 GTUBE = "XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X"
 # Words that rules of the test environment score (never in real mail):
@@ -51,7 +48,7 @@ def spamd_up(guest):
 
 
 def spamd_pid(guest):
-    return guest.pid_of(SPAMD_PID) if guest.running(SPAMD_PID) else None
+    return guest.main_pid("spamd")
 
 
 def wait_spamd(guest, up=True, timeout=120):
@@ -60,9 +57,8 @@ def wait_spamd(guest, up=True, timeout=120):
 
 
 def stop_spamd(guest):
-    pid = spamd_pid(guest)
-    if pid:
-        guest.run(["kill", str(pid)])
+    if spamd_pid(guest):
+        guest.stop("spamd")
     wait_spamd(guest, up=False, timeout=30)
 
 
@@ -111,7 +107,7 @@ def rspamd_verdict(guest, marker, timeout=20):
     "(default: T (reject): [1001.50/15.00] [SPAMD(1001.50){GTUBE,...},...]"."""
     deadline = time.monotonic() + timeout
     while True:
-        hits = [l for l in guest.read(RSPAMD_LOG).splitlines()
+        hits = [l for l in guest.read(guest.log_path("rspamd")).splitlines()
                 if marker in l and "(default:" in l]
         if hits or time.monotonic() > deadline:
             return hits[-1] if hits else None

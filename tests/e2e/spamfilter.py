@@ -22,7 +22,6 @@ from vmail_guest import CLIENT2_IP, DNS_IP, HOST_IP, wait_until
 HERE = os.path.dirname(os.path.abspath(__file__))
 OVERRIDE_SRC = os.path.join(HERE, "rspamd-override")
 OVERRIDE_DIR = "/etc/rspamd/override.d"
-RSPAMD_PID = "/run/rspamd/rspamd.pid"
 MILTER_PORT = 11332
 
 
@@ -39,7 +38,10 @@ def wait_milter(guest, up=True, timeout=60):
 
 def workers(guest):
     """The pids of rspamd's worker processes (children of its main process)."""
-    out = guest.run(["sh", "-c", f"pgrep -P $(cat {RSPAMD_PID})"], check=False).stdout
+    pid = guest.main_pid("rspamd")
+    if pid is None:
+        return set()
+    out = guest.run(["pgrep", "-P", str(pid)], check=False).stdout
     return set(out.split())
 
 
@@ -58,7 +60,7 @@ def wait_workers_replaced(guest, old, timeout=90):
 def reload(guest):
     """SIGHUP rspamd and wait until its new workers answer."""
     old = workers(guest)
-    guest.run(f"kill -HUP $(cat {RSPAMD_PID})")
+    guest.run(["kill", "-HUP", str(guest.main_pid("rspamd"))])
     wait_workers_replaced(guest, old)
 
 

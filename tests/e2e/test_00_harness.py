@@ -13,6 +13,7 @@ import testdns
 from vmail_guest import CLIENT2_IP, HOST_IP, STATE
 
 
+@pytest.mark.kind("main", "direct", "upgrade", "single")
 def test_00_guest_has_no_route_off_the_machine(guest):
     routes = guest.run("cat /proc/net/route").stdout.decode().splitlines()[1:]
     for line in routes:
@@ -29,32 +30,36 @@ def test_00_guest_has_no_route_off_the_machine(guest):
         assert not (plen == "00" and not rejected), f"IPv6 default route: {line}"
 
 
+@pytest.mark.kind("main", "direct")
 @pytest.mark.parametrize("daemon", ["master", "dovecot"])
 def test_00_daemons_run_in_guest_namespaces(guest, daemon):
-    root = open(os.path.join(STATE, f"{guest.suite}.root")).read().strip()
+    mark = _read(os.path.join(_state(guest, "root"), "etc/vmail-e2e-guest"))
     pids = [p.split("/")[2] for p in glob.glob("/proc/[0-9]*/comm")
-            if _comm(p) == daemon and _root(p) == root]
-    assert pids, f"no {daemon} process runs in the guest root {root}"
+            if _comm(p) == daemon and _read(p.replace("/comm", "/root/etc/vmail-e2e-guest")) == mark]
+    assert pids, f"no {daemon} process runs in the guest {guest.name}"
     for ns in ("net", "mnt", "pid"):
         mine = os.readlink(f"/proc/self/ns/{ns}")
         theirs = os.readlink(f"/proc/{pids[0]}/ns/{ns}")
         assert mine != theirs, f"{daemon} shares the host's {ns} namespace"
 
 
-def _comm(comm_path):
-    """The process's name, or None if it exited meanwhile."""
+def _state(guest, what):
+    return _read(os.path.join(STATE, f"{guest.name}.{what}"))
+
+
+def _read(path):
+    """A small file's text, stripped; None if it is gone (a process that
+    exited meanwhile)."""
     try:
-        with open(comm_path) as f:
+        with open(path) as f:
             return f.read().strip()
     except OSError:
         return None
 
 
-def _root(comm_path):
-    try:
-        return os.readlink(comm_path.replace("/comm", "/root"))
-    except OSError:
-        return None
+def _comm(comm_path):
+    """The process's name, or None if it exited meanwhile."""
+    return _read(comm_path)
 
 
 def test_00_test_dns_serves_the_zones(guest):

@@ -2,17 +2,17 @@
 Dovecot is stopped waits in the queue, and is delivered once Dovecot is
 started again. Nothing bounces."""
 
-from vmail_guest import DOVECOT_PID, MAIL_LOG, token, wait_until
+from vmail_guest import MAIL_LOG, token, wait_until
 from mailclients import make_message, send, smtp
 
 
 def test_14_mail_waits_while_dovecot_is_down(guest):
     user = guest.add_user("down")
     sender = f"down-{token()}@example.net"
-    assert guest.running(DOVECOT_PID), "Dovecot is not running before the test"
-    guest.run("doveadm stop")
+    assert guest.main_pid("dovecot"), "Dovecot is not running before the test"
+    guest.stop("dovecot")
     try:
-        wait_until(lambda: not guest.running(DOVECOT_PID), "Dovecot to stop")
+        wait_until(lambda: not guest.main_pid("dovecot"), "Dovecot to stop")
 
         msg, marker = make_message(sender, user.address, "dovecot-down")
         with smtp(guest, 25) as s:
@@ -24,9 +24,9 @@ def test_14_mail_waits_while_dovecot_is_down(guest):
             f"a deferred message for {user.address}")
         assert guest.find_message(user.address, marker) is None
     finally:
-        if not guest.running(DOVECOT_PID):
-            guest.run("dovecot")
-    wait_until(lambda: guest.running(DOVECOT_PID), "Dovecot to start")
+        if not guest.main_pid("dovecot"):
+            guest.start("dovecot")
+    wait_until(lambda: guest.main_pid("dovecot"), "Dovecot to start")
 
     guest.run("postqueue -f")
     guest.wait_for_message(user.address, marker, timeout=60)

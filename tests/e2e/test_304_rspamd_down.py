@@ -11,7 +11,7 @@ from mailclients import EXTERNAL_SENDER, make_message, send, smtp, try_send
 def test_304_rspamd_down_means_tempfail(guest):
     user = guest.add_user("nofilter")
     msg, marker = make_message(EXTERNAL_SENDER, user.address, "rspamd-down")
-    guest.run(f"kill $(cat {spamfilter.RSPAMD_PID})")
+    guest.stop("rspamd")
     try:
         spamfilter.wait_milter(guest, up=False)
         code, text = try_send(guest, user.address, msg)

@@ -14,7 +14,6 @@ import json
 
 import ratelimit
 
-RSPAMD_LOG = "/var/log/rspamd/rspamd.log"
 LIMIT = 3
 
 
@@ -60,6 +59,6 @@ def test_340_user_over_message_limit_gets_4xx(guest):
     rejects = [l for l in log if qids and f"{qids[0]}: milter-reject:" in l]
     assert rejects and "Rate limit reached" in rejects[0] and heavy.address in rejects[0] \
         and f"{LIMIT} messages per hour" in rejects[0], guest.explain(over, *qids)
-    rspamd_log = [l for l in guest.read(RSPAMD_LOG).splitlines()
+    rspamd_log = [l for l in guest.read(guest.log_path("rspamd")).splitlines()
                   if f"{heavy.address} reached the hourly messages limit ({LIMIT})" in l]
-    assert len(rspamd_log) == 2, guest.read(RSPAMD_LOG)[-3000:]
+    assert len(rspamd_log) == 2, guest.read(guest.log_path("rspamd"))[-3000:]

@@ -1,20 +1,25 @@
 """vmail_guest - what the e2e tests do inside a guest.
 
-A Guest is one running Debian root, started and installed by tests/e2e/run.
-Every command runs through tests/e2e/guest (nsenter into the guest's mount,
-uts, ipc, net and pid namespaces, chrooted in its root). On top of that:
-test users (passwords go on stdin, never in argv), the Maildirs, the Postfix
-queue and the daemons' log files.
+A Guest is one running Debian root, started and installed by tests/e2e/run:
+booted with systemd as PID 1 (every guest but "direct"), or started
+without an init (the direct-start path). Every command runs through
+tests/e2e/guest (nsenter into all of the guest's namespaces and its root).
+On top of that: test users (passwords go on stdin, never in argv), the
+Maildirs, the Postfix queue, the daemons (through systemd where it runs,
+directly otherwise) and their logs.
 
-    g = Guest("bookworm", "198.18.0.12")
+    g = Guest("bookworm")                      # what tests/e2e/run wrote
     user = g.add_user("alice")                 # alice-1a2b3c@example.com
     g.run("postfix check")                     # CompletedProcess, bytes
     path, data = g.wait_for_message(user.address, marker)
+    g.stop("dovecot"); g.start("dovecot")      # systemctl, or directly
+    g.reboot()                                 # halt and boot the root again
 """
 
 import io
 import json
 import os
+import re
 import secrets
 import shlex
 import subprocess
@@ -27,8 +32,28 @@ HOSTNAME = "mail.example.com"
 DOMAIN = "example.com"
 MAIL_ROOT = "/var/vmail"
 DB_PATH = "/var/lib/vmail/vmail.db"
+# Where the daemons log. With systemd: the journal and, through rsyslog,
+# /var/log/mail.log (every mail daemon logs as facility "mail"). Without
+# systemd: their own files (Postfix's postlogd writes mail.log).
 MAIL_LOG = "/var/log/mail.log"
 DOVECOT_LOG = "/var/log/dovecot.log"
+DIRECT_LOGS = {
+    "postfix": MAIL_LOG,
+    "dovecot": DOVECOT_LOG,
+    "rspamd": "/var/log/rspamd/rspamd.log",
+    "spamd": "/var/log/spamd.log",
+    "clamd": "/var/log/clamav/clamav.log",
+}
+# systemd unit of each daemon (as vmailctl's service layer names them)
+UNITS = {
+    "postfix": "postfix",      # or postfix@- (see Guest.unit)
+    "dovecot": "dovecot",
+    "rspamd": "rspamd",
+    "redis": "redis-server",
+    "clamd": "clamav-daemon",
+    "freshclam": "clamav-freshclam",
+    "spamd": "spamd",
+}
 POSTFIX_PID = "/var/spool/postfix/pid/master.pid"
 DOVECOT_PID = "/run/dovecot/master.pid"
 _INSTANCE = os.environ.get("VMAIL_E2E_INSTANCE", "0")
@@ -45,6 +70,7 @@ DNS_ZONES = os.environ.get("VMAIL_E2E_DNS_ZONES", os.path.join(STATE, "dns", "zo
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GUEST_CMD = os.environ.get("VMAIL_E2E_GUEST_CMD", os.path.join(HERE, "guest"))
+RUN_CMD = os.environ.get("VMAIL_E2E_RUN", os.path.join(HERE, "run"))
 
 
 def token(n=3):
@@ -80,15 +106,92 @@ def _show(b, limit=3000):
     return s if len(s) <= limit else "...\n" + s[-limit:]
 
 
+# What a restart or reload looks like in each daemon's own log (the guests
+# without systemd, see RestartWatch). (An old rspamd worker finishing late
+# after an earlier reload is "do not respawn process ...": not a reload.)
+DIRECT_RESTART_LINES = {
+    "postfix": re.compile(r"postfix/master\[\d+\]: (reload|daemon started|terminating)"),
+    "dovecot": re.compile(r"SIGHUP received|Dovecot v\S+ .*starting up|master: .*shutting down", re.I),
+    "rspamd": re.compile(r"^(?!.*do not respawn).*\(main\).*(terminating|hup|reload|spawn process)", re.I),
+    "spamd": re.compile(r"server (started|pid|hit by|killed)|SIG(HUP|TERM)", re.I),
+}
+# systemd's own lines about a unit it reloads, restarts, stops or starts
+SYSTEMD_RESTART_LINES = re.compile(r"^(Reloading|Reloaded|Starting|Started|Stopping|Stopped) ")
+
+
+class RestartWatch:
+    """Did any of the daemons restart or reload since the watch began?
+
+        w = RestartWatch(guest, ["postfix", "dovecot", "rspamd", "redis"])
+        ...                                   # e.g. install.sh again
+        assert not w.hits()
+
+    Main pids are compared (a restart); with systemd, the journal of each
+    unit since the watch began is searched for systemd's own "Reloading",
+    "Starting", "Stopping" lines (a reload keeps the main pid); without
+    systemd, each daemon's log file for its own lines of the kind."""
+
+    def __init__(self, guest, daemons):
+        self.guest, self.daemons = guest, list(daemons)
+        self.pids = {d: guest.main_pid(d) for d in self.daemons}
+        if guest.systemd:
+            self.cursor = guest.journal_cursor()
+        else:
+            self.sizes = {d: guest.log_size(guest.log_path(d))
+                          for d in self.daemons if d in DIRECT_RESTART_LINES}
+
+    def hits(self):
+        """Lines ("daemon: evidence") that show a restart or reload."""
+        g, out = self.guest, []
+        for d in self.daemons:
+            now = g.main_pid(d)
+            if now != self.pids[d]:
+                out.append(f"{d}: main pid {self.pids[d]} -> {now}")
+            if g.systemd:
+                lines = g.journal_since(self.cursor, g.unit(d))
+                out += [f"{d}: {l}" for l in lines if SYSTEMD_RESTART_LINES.search(l)]
+            elif d in self.sizes:
+                path = g.log_path(d)
+                new = g.run(["tail", "-c", f"+{self.sizes[d] + 1}", path],
+                            check=False).stdout.decode("utf-8", "replace")
+                out += [f"{d}: {l}" for l in new.splitlines()
+                        if DIRECT_RESTART_LINES[d].search(l)]
+        return out
+
+
+def _state(name, what, default=None):
+    try:
+        with open(os.path.join(STATE, f"{name}.{what}")) as f:
+            return f.read().strip()
+    except FileNotFoundError:
+        if default is None:
+            raise
+        return default
+
+
 class Guest:
-    def __init__(self, suite, ip):
-        self.suite = suite
-        self.ip = ip
-        self.hostname = HOSTNAME
+    """A guest as tests/e2e/run describes it in its state directory.
+
+    name      "bookworm", "trixie", "direct", "upgrade-trixie", ...
+    suite     its Debian suite ("bookworm" or "trixie")
+    systemd   True when systemd is its PID 1
+    kind      "main" (the systemd guests every test runs on), "direct"
+              (no systemd), "upgrade" or "single" (see tests/e2e/run)
+    """
+
+    def __init__(self, name, ip=None):
+        self.name = name
+        self.ip = ip or _state(name, "ip")
+        self.suite = _state(name, "suite", name)
+        self.systemd = _state(name, "init", "direct") == "systemd"
+        install = _state(name, "kind", "readme")
+        self.kind = ("direct" if not self.systemd else
+                     "main" if install == "readme" else install)
+        self.hostname = _state(name, "hostname", HOSTNAME)
         self.domain = DOMAIN
 
     def __repr__(self):
-        return f"Guest({self.suite}, {self.ip})"
+        return f"Guest({self.name}, {self.ip})"
 
     # ------------------------------------------------------------ commands
     def run(self, cmd, input=None, check=True, timeout=120):
@@ -98,7 +201,7 @@ class Guest:
         temporary files, not pipes, so a daemon started by cmd that keeps
         its stdio open cannot make us wait for EOF.
         """
-        argv = [GUEST_CMD, self.suite]
+        argv = [GUEST_CMD, self.name]
         argv += ["/bin/sh", "-c", cmd] if isinstance(cmd, str) else list(cmd)
         if isinstance(input, str):
             input = input.encode()
@@ -111,7 +214,7 @@ class Guest:
             p.stdout, p.stderr = out.read(), err.read()
         if check and p.returncode != 0:
             raise AssertionError(
-                f"[{self.suite}] command failed (exit {p.returncode}): "
+                f"[{self.name}] command failed (exit {p.returncode}): "
                 f"{cmd if isinstance(cmd, str) else shlex.join(cmd)}\n"
                 f"--- stdout\n{_show(p.stdout)}\n--- stderr\n{_show(p.stderr)}")
         return p
@@ -176,7 +279,7 @@ class Guest:
                 return found
             if time.monotonic() > deadline:
                 raise AssertionError(
-                    f"[{self.suite}] no message with {marker!r} reached "
+                    f"[{self.name}] no message with {marker!r} reached "
                     f"{address} within {timeout}s\n{self.explain(marker)}")
             time.sleep(0.3)
 
@@ -199,7 +302,7 @@ class Guest:
                 return found
             if time.monotonic() > deadline:
                 raise AssertionError(
-                    f"[{self.suite}] nothing in the queue matched ({what}) within "
+                    f"[{self.name}] nothing in the queue matched ({what}) within "
                     f"{timeout}s; queue: {json.dumps(self.queue(), indent=1)}\n"
                     f"{self.explain()}")
             time.sleep(0.3)
@@ -210,6 +313,106 @@ class Guest:
             self.run(["postsuper", "-d", q["queue_id"]], check=False)
 
     # ------------------------------------------------------------ daemons
+    def unit(self, daemon):
+        """The systemd unit that runs the daemon. Postfix: postfix.service
+        from Postfix 3.9's packaging on (trixie), postfix@-.service where
+        postfix.service is a oneshot wrapper of it (bookworm)."""
+        if daemon == "postfix":
+            if not hasattr(self, "_postfix_unit"):
+                t = self.run(["systemctl", "show", "--property=Type", "--value",
+                              "postfix.service"]).stdout.decode().strip()
+                self._postfix_unit = "postfix@-" if t == "oneshot" else "postfix"
+            return self._postfix_unit
+        return UNITS[daemon]
+
+    def active(self, daemon):
+        """True if systemd has the daemon's unit active (systemd guests)."""
+        assert self.systemd, f"[{self.name}] active() needs systemd"
+        return self.run(["systemctl", "is-active", "--quiet", self.unit(daemon)],
+                        check=False).returncode == 0
+
+    def stop(self, daemon):
+        """Stop a daemon the way an administrator would: systemctl stop
+        (systemd then does not restart it), or its own command."""
+        if self.systemd:
+            self.run(["systemctl", "stop", self.unit(daemon)])
+            return
+        direct = {
+            "postfix": "postfix stop",
+            "dovecot": "doveadm stop",
+            "rspamd": "kill $(cat /run/rspamd/rspamd.pid)",
+            "redis": "kill $(cat /run/redis/redis-server.pid)",
+            "spamd": "kill $(cat /run/spamd.pid)",
+        }
+        self.run(direct[daemon])
+
+    def start(self, daemon):
+        """Start a stopped daemon: systemctl start, or "vmailctl setup"
+        (which starts whatever is not running) without systemd."""
+        if self.systemd:
+            self.run(["systemctl", "start", self.unit(daemon)])
+        else:
+            self.vmailctl("setup")
+
+    # Without systemd: where each daemon's master writes its pid. (Postfix
+    # and Dovecot write theirs under systemd too.)
+    PIDFILES = {
+        "postfix": POSTFIX_PID,
+        "dovecot": DOVECOT_PID,
+        "rspamd": "/run/rspamd/rspamd.pid",
+        "redis": "/run/redis/redis-server.pid",
+        "spamd": "/run/spamd.pid",
+    }
+
+    def main_pid(self, daemon):
+        """The pid of the daemon's main process, or None if it does not
+        run: systemd's MainPID of its unit, or its pid file without
+        systemd (Postfix: its own pid file, on both)."""
+        if daemon == "clamd":
+            out = self.run("for p in /proc/[0-9]*; do [ \"$(cat $p/comm 2>/dev/null)\" = clamd ]"
+                           " && echo ${p#/proc/}; done; true").stdout.split()
+            return int(out[0]) if out else None
+        if self.systemd and daemon != "postfix":
+            p = self.run(["systemctl", "show", "--property=MainPID", "--value",
+                          self.unit(daemon)], check=False)
+            pid = p.stdout.decode().strip()
+            return int(pid) if pid.isdigit() and pid != "0" else None
+        pidfile = self.PIDFILES[daemon]
+        return self.pid_of(pidfile) if self.running(pidfile) else None
+
+    def reboot(self, timeout=300):
+        """Power the guest off cleanly and boot its root again (a systemd
+        guest: /run starts empty, the disk keeps its state). Returns the
+        seconds until it had booted."""
+        assert self.systemd, f"[{self.name}] reboot() needs systemd"
+        t0 = time.monotonic()
+        p = subprocess.run([RUN_CMD, "reboot", self.name], capture_output=True,
+                           timeout=timeout)
+        assert p.returncode == 0, \
+            f"[{self.name}] reboot failed ({p.returncode}):\n{_show(p.stdout)}\n{_show(p.stderr)}"
+        return time.monotonic() - t0
+
+    def journal_cursor(self):
+        """A cursor at the end of the guest's journal (systemd guests)."""
+        out = self.run(["journalctl", "--quiet", "--no-pager", "--show-cursor",
+                        "--lines=0"]).stdout.decode()
+        m = re.search(r"^-- cursor: (\S+)", out, re.M)
+        assert m, f"[{self.name}] no journal cursor in {out!r}"
+        return m.group(1)
+
+    def journal_since(self, cursor, unit=None):
+        """The messages (text only) of the journal after cursor, of one
+        unit (what systemd says about it, and what it logs) or of all."""
+        argv = ["journalctl", "--quiet", "--no-pager", "--output=cat",
+                f"--after-cursor={cursor}"]
+        if unit:
+            argv.append(f"--unit={unit}")
+        return self.run(argv, check=False).stdout.decode("utf-8", "replace").splitlines()
+
+    def log_path(self, daemon):
+        """The file the daemon's log lines land in."""
+        return MAIL_LOG if self.systemd else DIRECT_LOGS[daemon]
+
     def tcp_open(self, port):
         """True if something in the guest accepts connections on
         127.0.0.1:port."""
@@ -236,9 +439,10 @@ class Guest:
 
     def explain(self, *markers, lines=25):
         """Evidence for an assertion message: log lines mentioning markers
-        (or the last lines) of mail.log and dovecot.log."""
+        (or the last lines) of mail.log (and, without systemd, of
+        dovecot.log)."""
         out = []
-        for path in (MAIL_LOG, DOVECOT_LOG):
+        for path in (MAIL_LOG,) if self.systemd else (MAIL_LOG, DOVECOT_LOG):
             text = self.read(path).splitlines()
             keys = [m.decode() if isinstance(m, bytes) else m for m in markers if m]
             hits = [l for l in text if any(k in l for k in keys)] if keys else []
@@ -252,8 +456,8 @@ class Guest:
         sqlite3 shell, else with the host's, on the same file)."""
         p = self.run(["sqlite3", DB_PATH, ".dump"], check=False)
         if p.returncode == 127:
-            root = open(os.path.join(STATE, f"{self.suite}.root")).read().strip()
+            root = _state(self.name, "root")
             p = subprocess.run(["sqlite3", root + DB_PATH, ".dump"],
                                capture_output=True, check=False)
-        assert p.returncode == 0, f"[{self.suite}] sqlite3 .dump failed: {_show(p.stderr)}"
+        assert p.returncode == 0, f"[{self.name}] sqlite3 .dump failed: {_show(p.stderr)}"
         return p.stdout
