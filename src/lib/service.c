@@ -103,11 +103,6 @@ static int control(const struct daemon *d, const char *action)
 	if (service_have_systemd()) {
 		if (!strcmp(action, "reload") && d->systemd_restart)
 			action = "restart";
-		/* Postfix before 3.9: the enabled wrapper first (so that it
-		 * shows the state an administrator expects), then the master */
-		if (!strcmp(action, "start") &&
-		    strcmp(service_unit(d->name), d->name) != 0)
-			(void)systemctl("start", d->name, false);
 		rc = systemctl(action, service_unit(d->name), false);
 	} else if (!strcmp(action, "start")) {
 		rc = d->start();
@@ -164,6 +159,8 @@ int service_unit_disable(const char *unit)
 		vm_err("could not stop %s (exit %d)", unit, rc);
 		return -1;
 	}
+	/* a unit that failed before it was turned off is not a failure now */
+	(void)systemctl("reset-failed", unit, false);
 	return was ? 1 : 0;
 }
 
@@ -184,6 +181,10 @@ int service_start(const char *name)
 	    (rc = systemctl("enable", name, false)) != 0)
 		return failed(d, "enable", rc);
 	unit = service_unit(name);
+	/* Postfix before 3.9: the wrapper too, so that it shows the state
+	 * an administrator expects (it does nothing itself) */
+	if (strcmp(unit, name) != 0 && !unit_active(name))
+		(void)systemctl("start", name, false);
 	if (unit_active(unit))
 		return 0;
 	return control(d, "start") < 0 ? -1 : 1;

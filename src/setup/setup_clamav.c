@@ -7,7 +7,9 @@
  * can start, and the path unit vmail-clamav-signatures.path (rendered
  * from templates/systemd/, like clamd's drop-in, which lets it start on
  * any signature database) starts it when freshclam's first download
- * arrives; without systemd the next "vmailctl setup" starts it.  When
+ * arrives; without systemd the next "vmailctl setup" starts it.  (Debian
+ * 13's second freshclam, a oneshot at boot and daily, is turned off: it
+ * races the daemon.)  When
  * the setting is "no", all of them are stopped (and disabled).
  *
  * In /etc/clamav/clamd.conf the size limits are raised to the message
@@ -22,6 +24,7 @@
  */
 #include <dirent.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -202,6 +205,27 @@ static bool clamav_conf(const struct setup *st)
 	return true;
 }
 
+/* Debian 13 ships freshclam twice: the daemon (clamav-freshclam.service)
+ * and a oneshot run at boot and daily (clamav-freshclam-once.service and
+ * .timer), both enabled.  They race for freshclam's log file at every
+ * boot, and the loser exits.  vmail runs the daemon: the other one is
+ * turned off where it exists. */
+static bool freshclam_once_off(void)
+{
+	static const char *const units[] = {
+		"clamav-freshclam-once.timer", "clamav-freshclam-once.service",
+	};
+
+	for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
+		char path[128];
+
+		snprintf(path, sizeof path, "/lib/systemd/system/%s", units[i]);
+		if (access(path, F_OK) == 0 && service_unit_disable(units[i]) < 0)
+			return false;
+	}
+	return true;
+}
+
 bool setup_antivirus(struct setup *st)
 {
 	if (!st->cfg.antivirus)
@@ -220,7 +244,8 @@ bool setup_antivirus(struct setup *st)
 	 * nothing would stop freshclam again (containers, the test roots),
 	 * and the next "vmailctl setup" starts clamd. */
 	if (service_have_systemd() &&
-	    (service_start("clamav-freshclam") < 0 ||
+	    (!freshclam_once_off() ||
+	     service_start("clamav-freshclam") < 0 ||
 	     service_unit_enable(CLAMD_SIGNATURES_PATH) < 0))
 		return false;
 	if (!service_running("clamav-daemon") && !have_signatures()) {

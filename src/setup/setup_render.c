@@ -65,6 +65,9 @@ enum owner { OWNER_POSTFIX, OWNER_DOVECOT, OWNER_SIEVE, OWNER_RSPAMD,
 #define REDIS_SOCKET "/run/redis/redis-server.sock"
 #define RSPAMD_MILTER "127.0.0.1:11332"
 #define SYSTEMD_DIR "/etc/systemd/system"
+/* Postfix's deliveries to Dovecot at once, and Dovecot's for one mailbox:
+ * the same, so that Postfix never hears "too many for this user". */
+#define LMTP_CONCURRENCY 20
 
 /* One configuration file: where its template is, where it goes. */
 struct target {
@@ -160,6 +163,7 @@ static struct tvars *make_vars(const struct setup *st, const char *map_dir)
 	     tvars_set(v, "local_dir", st->local_dir) &&
 	     tvars_set(v, "redis_socket", REDIS_SOCKET) &&
 	     tvars_set(v, "rspamd_milter", RSPAMD_MILTER) &&
+	     tvars_setf(v, "lmtp_concurrency", "%d", LMTP_CONCURRENCY) &&
 	     tvars_set(v, "dkim_dir", dkim_dir()) &&
 	     tvars_set(v, "greylisting", c->greylisting ? "yes" : "") &&
 	     tvars_setf(v, "greylist_delay", "%lu",

@@ -7,8 +7,9 @@ becomes the harness's address on the bridge, "@CLIENT2_IP@" the second
 client address, "@DNS_IP@" the test DNS server's.
 conftest.py calls it once per guest before any test runs.
 
-spam_settings(guest, greylisting="no") changes [spam] in vmail.conf for
-the duration of a with block (and runs "vmailctl setup" before and after).
+settings(guest, "antivirus", enabled="no") changes a section of vmail.conf
+for the duration of a with block (and runs "vmailctl setup" before and
+after); spam_settings(guest, greylisting="no") does it for [spam].
 """
 
 import contextlib
@@ -108,18 +109,23 @@ def setup_and_wait(guest):
 
 
 @contextlib.contextmanager
-def spam_settings(guest, **values):
-    """Set keys of [spam] in /etc/vmail/vmail.conf and run "vmailctl
-    setup"; afterwards put the file back as it was and run setup again,
-    so the guest is left as it was found."""
+def settings(guest, section, **values):
+    """Set keys of [section] in /etc/vmail/vmail.conf and run "vmailctl
+    setup" (waiting until rspamd's new workers took over and mail flows);
+    afterwards put the file back as it was and run setup again, so the
+    guest is left as it was found."""
     original = guest.run(["cat", VMAIL_CONF]).stdout
     text = original.decode()
-    section = text.index("\n[spam]\n")
+    start = text.index(f"\n[{section}]\n")
+    end = text.find("\n[", start + 1)
+    end = len(text) if end < 0 else end
     for key, value in values.items():
-        pattern = re.compile(rf"^{re.escape(key)} = .*$", re.M)
-        m = pattern.search(text, section)
-        assert m, f"[{guest.suite}] no '{key} =' in [spam] of {VMAIL_CONF}"
+        pattern = re.compile(rf"^{re.escape(key)}\s*=.*$", re.M)
+        m = pattern.search(text, start, end)
+        assert m, f"[{guest.suite}] no '{key} =' in [{section}] of {VMAIL_CONF}"
         text = text[:m.start()] + f"{key} = {value}" + text[m.end():]
+        end = text.find("\n[", start + 1)
+        end = len(text) if end < 0 else end
     try:
         guest.run(["sh", "-c", f"cat > {VMAIL_CONF}"], input=text.encode())
         setup_and_wait(guest)
@@ -127,3 +133,8 @@ def spam_settings(guest, **values):
     finally:
         guest.run(["sh", "-c", f"cat > {VMAIL_CONF}"], input=original)
         setup_and_wait(guest)
+
+
+def spam_settings(guest, **values):
+    """settings(guest, "spam", ...)."""
+    return settings(guest, "spam", **values)
