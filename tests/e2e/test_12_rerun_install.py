@@ -6,6 +6,9 @@ import difflib
 
 import pytest
 
+# on the main guests, and on the direct-start guest (no systemd)
+pytestmark = pytest.mark.kind("main", "direct")
+
 from vmail_guest import RestartWatch
 from mailclients import deliver
 
