@@ -27,24 +27,28 @@ struct fixture {
 	struct store *s;
 };
 
+/* The tables of schema v1, the first release's. */
+#define STORE_FIXTURE_V1_TABLES \
+	"CREATE TABLE domain (name TEXT PRIMARY KEY, active INTEGER NOT NULL " \
+	"DEFAULT 1 CHECK (active IN (0, 1)), created TEXT NOT NULL DEFAULT " \
+	"(datetime('now')));" \
+	"CREATE TABLE mailbox (address TEXT PRIMARY KEY, local_part TEXT NOT " \
+	"NULL, domain TEXT NOT NULL REFERENCES domain(name), password TEXT " \
+	"NOT NULL, quota_bytes INTEGER NOT NULL DEFAULT 0 CHECK (quota_bytes " \
+	">= 0), active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)), " \
+	"created TEXT NOT NULL DEFAULT (datetime('now')), CHECK (address = " \
+	"local_part || '@' || domain));" \
+	"CREATE INDEX mailbox_domain ON mailbox(domain);" \
+	"CREATE TABLE alias (source TEXT NOT NULL, destination TEXT NOT NULL, " \
+	"domain TEXT NOT NULL REFERENCES domain(name), created TEXT NOT NULL " \
+	"DEFAULT (datetime('now')), PRIMARY KEY (source, destination));" \
+	"CREATE INDEX alias_domain ON alias(domain);" \
+	"CREATE INDEX alias_destination ON alias(destination);"
+
 /* A database as the first release (schema v1) left it (in WAL mode,
  * as that release set it: store_fixture_make_v1()). */
 static const char store_fixture_v1_schema[] =
-	"CREATE TABLE domain (name TEXT PRIMARY KEY, active INTEGER NOT NULL "
-	"DEFAULT 1 CHECK (active IN (0, 1)), created TEXT NOT NULL DEFAULT "
-	"(datetime('now')));"
-	"CREATE TABLE mailbox (address TEXT PRIMARY KEY, local_part TEXT NOT "
-	"NULL, domain TEXT NOT NULL REFERENCES domain(name), password TEXT "
-	"NOT NULL, quota_bytes INTEGER NOT NULL DEFAULT 0 CHECK (quota_bytes "
-	">= 0), active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)), "
-	"created TEXT NOT NULL DEFAULT (datetime('now')), CHECK (address = "
-	"local_part || '@' || domain));"
-	"CREATE INDEX mailbox_domain ON mailbox(domain);"
-	"CREATE TABLE alias (source TEXT NOT NULL, destination TEXT NOT NULL, "
-	"domain TEXT NOT NULL REFERENCES domain(name), created TEXT NOT NULL "
-	"DEFAULT (datetime('now')), PRIMARY KEY (source, destination));"
-	"CREATE INDEX alias_domain ON alias(domain);"
-	"CREATE INDEX alias_destination ON alias(destination);"
+	STORE_FIXTURE_V1_TABLES
 	"INSERT INTO domain (name) VALUES ('old.example');"
 	"INSERT INTO mailbox (address, local_part, domain, password) VALUES "
 	"('bob@old.example', 'bob', 'old.example', 'x');"
