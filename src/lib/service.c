@@ -103,6 +103,11 @@ static int control(const struct daemon *d, const char *action)
 	if (service_have_systemd()) {
 		if (!strcmp(action, "reload") && d->systemd_restart)
 			action = "restart";
+		/* Postfix before 3.9: the enabled wrapper first (so that it
+		 * shows the state an administrator expects), then the master */
+		if (!strcmp(action, "start") &&
+		    strcmp(service_unit(d->name), d->name) != 0)
+			(void)systemctl("start", d->name, false);
 		rc = systemctl(action, service_unit(d->name), false);
 	} else if (!strcmp(action, "start")) {
 		rc = d->start();

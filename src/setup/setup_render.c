@@ -54,7 +54,7 @@
 #include "lib/str.h"
 #include "lib/template.h"
 
-#define MAX_TARGETS 32
+#define MAX_TARGETS 64
 
 enum owner { OWNER_POSTFIX, OWNER_DOVECOT, OWNER_SIEVE, OWNER_RSPAMD,
 	     OWNER_REDIS, OWNER_SYSTEMD };
