@@ -19,8 +19,9 @@
  * root's vmailctl included, takes for the database.  With the journal
  * they need read access only.  The price: while a writer commits (a few
  * milliseconds) a reader that starts then gets SQLITE_BUSY; Dovecot
- * waits for it (its busy timeout), Postfix answers that one lookup with
- * a temporary error (4xx, retried), so no mail is lost.
+ * waits for it (its busy timeout); Postfix's proxymap, which has none,
+ * exits ("database is locked", then a fatal "SQL finalize failed"), and
+ * its client repeats the lookup a second later, so no mail is lost.
  */
 #include <errno.h>
 #include <fcntl.h>
