@@ -110,7 +110,9 @@ static int points_at_gone(struct store *s, const char *dst,
 	const char *at = strrchr(dst, '@');
 	int r;
 
-	if (gone_domain && at && !strcmp(at + 1, gone_domain))
+	if (!at)   /* not an address (validated before it was stored) */
+		return 0;
+	if (gone_domain && !strcmp(at + 1, gone_domain))
 		return 1;
 	base_of(dst, base, sizeof base);
 	if (vm_strlist_has(gone, dst) || vm_strlist_has(gone, base))
