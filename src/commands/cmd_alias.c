@@ -3,13 +3,15 @@
  * mailboxes or to external addresses, and catch-alls.
  *
  *   vmailctl alias add SOURCE DEST [DEST...]
- *   vmailctl alias del SOURCE [DEST...]
+ *   vmailctl alias del [--force] SOURCE [DEST...]
  *   vmailctl alias list [--json] [DOMAIN]
  *
  * SOURCE is "local@domain" in a hosted domain, or "@domain" (catch-all:
  * mail for any address of the domain that is neither a mailbox nor an
  * alias).  The store keeps one row per (SOURCE, DEST).  Adding or
  * deleting several destinations is all-or-nothing: one transaction.
+ * What an alias may not do (lead nowhere, loop) and what a delete takes
+ * with it: core/alias_graph.h.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,16 +19,18 @@
 
 #include "commands/cmd_common.h"
 #include "commands/commands.h"
+#include "core/alias_graph.h"
 #include "core/directory.h"
 #include "lib/diag.h"
 #include "lib/output.h"
 #include "lib/service.h"
 #include "lib/str.h"
+#include "lib/strlist.h"
 #include "lib/validate.h"
 
 static const char alias_usage[] =
 	"usage: vmailctl alias add SOURCE DEST [DEST...]\n"
-	"       vmailctl alias del SOURCE [DEST...]\n"
+	"       vmailctl alias del [--force] SOURCE [DEST...]\n"
 	"       vmailctl alias list [--json] [DOMAIN]\n"
 	"\n"
 	"Manage aliases.  SOURCE '@DOMAIN' is a catch-all.\n"
@@ -39,16 +43,21 @@ static const char add_usage[] =
 	"hosted domain that is not a mailbox, or '@DOMAIN' for a catch-all\n"
 	"(mail to unknown addresses of DOMAIN).  A DEST is a mailbox, another\n"
 	"address hosted here, or an external address (mail is forwarded).\n"
-	"Either every DEST is added, or none.\n"
+	"Either every DEST is added, or none.  A DEST that leads back to\n"
+	"SOURCE (through aliases hosted here) is refused: a loop.\n"
 	"\n"
 	"  -h, --help   show this help\n";
 
 static const char del_usage[] =
-	"usage: vmailctl alias del SOURCE [DEST...]\n"
+	"usage: vmailctl alias del [--force] SOURCE [DEST...]\n"
 	"\n"
 	"Stop delivering SOURCE to the given DESTs, or to all of them if none\n"
-	"is given.  Every given pair must exist, or nothing is deleted.\n"
+	"is given.  Every given pair must exist, or nothing is deleted.  An\n"
+	"alias left without destinations is gone; if other aliases deliver\n"
+	"to it, that is refused (they are listed) unless --force is given.\n"
 	"\n"
+	"  -f, --force  also remove SOURCE from the aliases that deliver to\n"
+	"               it (an alias left without destinations is deleted)\n"
 	"  -h, --help   show this help\n";
 
 static const char list_usage[] =
@@ -129,28 +138,6 @@ static int change_aliases(int argc, char **argv,
 	return ret;
 }
 
-/* ---- lookups used by the checks ------------------------------------- */
-
-static int count_alias(const struct store_alias *a, void *ctx)
-{
-	(*(int *)ctx)++;
-	return 0;
-}
-
-/* 1 if source has alias rows, 0 if not, -1 on error (printed). */
-static int is_alias(struct store *s, const char *source)
-{
-	int n = 0;
-	enum store_status st = store_alias_list(s, NULL, source, count_alias,
-						&n);
-
-	if (st != STORE_OK) {
-		directory_fail(s, st);
-		return -1;
-	}
-	return n > 0;
-}
-
 /* ---- add ----------------------------------------------------------- */
 
 /* The source may be new or already an alias, but not a mailbox. */
@@ -167,40 +154,36 @@ static bool source_is_usable(struct store *s, const struct alias_args *a)
 	return r == 0;
 }
 
-/* dest with a "+tag" extension removed from its local part, into out. */
-static void strip_extension(const char *dest, char *out, size_t size)
-{
-	const char *plus = strchr(dest, '+');
-	const char *at = strrchr(dest, '@');
-
-	vm_strlcpy(out, dest, size);
-	if (plus && at && plus < at && (size_t)(plus - dest) < size)
-		snprintf(out + (plus - dest), size - (size_t)(plus - dest),
-			 "%s", at);
-}
-
 /* A destination in a domain hosted here must lead somewhere: a mailbox
  * (also as user+tag), an alias, or the domain's catch-all.  Otherwise
  * the mail would be accepted and then bounce.  External ones are fine. */
 static bool destination_is_deliverable(struct store *s, const char *dest)
 {
-	address_buf base;
-	char catchall[VM_DOMAIN_MAX + 2];
 	const char *domain = strrchr(dest, '@') + 1;
 	int r;
 
 	if ((r = directory_domain_exists(s, domain)) <= 0)
 		return r == 0;
-	strip_extension(dest, base, sizeof base);
-	snprintf(catchall, sizeof catchall, "@%s", domain);
-	if ((r = directory_mailbox_exists(s, dest)) != 0 ||
-	    (r = directory_mailbox_exists(s, base)) != 0 ||
-	    (r = is_alias(s, dest)) != 0 ||
-	    (r = is_alias(s, catchall)) != 0)
+	if ((r = alias_graph_resolves(s, dest)) != 0)
 		return r > 0;
 	vm_err("destination '%s' does not exist: %s is hosted here, but has "
 	       "no such mailbox or alias (add it first)", dest, domain);
 	return false;
+}
+
+/* No destination may lead back to the alias (Postfix would bounce the
+ * mail once its recursion limit is hit). */
+static bool makes_no_loop(struct store *s, const struct alias_args *a)
+{
+	char path[1024];
+	int r = 0;
+
+	for (int i = 0; r == 0 && i < a->n; i++)
+		if ((r = alias_graph_loop(s, a->source, a->dests[i], path,
+					  sizeof path)) > 0)
+			vm_err("alias '%s' -> '%s' would make a loop: %s",
+			       a->source, a->dests[i], path);
+	return r == 0;
 }
 
 /* All checks and inserts inside one transaction. */
@@ -217,6 +200,8 @@ static int add_aliases(struct store *s, const struct alias_args *a)
 			goto fail;
 		st = store_alias_add(s, a->source, a->dests[i]);
 	}
+	if (st == STORE_OK && !makes_no_loop(s, a))
+		goto fail;
 	return directory_commit(s, st);
 fail:
 	store_rollback(s);
@@ -237,20 +222,43 @@ static int alias_add(int argc, char **argv)
 
 /* ---- del ----------------------------------------------------------- */
 
+static bool del_force;   /* alias del --force */
+
+/* Delete the rows; an alias left without destinations is gone, and the
+ * aliases that deliver to it are settled (alias_graph.h). */
 static int del_aliases(struct store *s, const struct alias_args *a)
 {
+	struct vm_strlist gone = VM_STRLIST_INIT;
+	char what[VM_ADDRESS_MAX + 16];
 	enum store_status st = store_begin(s);
+	bool reported = false;   /* by alias_graph */
+	int left = 0;
 
 	if (st == STORE_OK && a->n == 0)
 		st = store_alias_del(s, a->source, NULL);
 	for (int i = 0; st == STORE_OK && i < a->n; i++)
 		st = store_alias_del(s, a->source, a->dests[i]);
+	if (st == STORE_OK && (left = alias_graph_is_alias(s, a->source)) < 0)
+		reported = true;
+	snprintf(what, sizeof what, "alias '%s'", a->source);
+	if (st == STORE_OK && left == 0) {
+		st = vm_strlist_add(&gone, a->source) ?
+		     alias_graph_settle(s, what, &gone, NULL, del_force) :
+		     STORE_ERROR;
+		reported = st != STORE_OK;
+	}
+	vm_strlist_free(&gone);
+	if (reported) {
+		store_rollback(s);
+		return VM_EXIT_FAIL;
+	}
 	return directory_commit(s, st);
 }
 
 static int alias_del(int argc, char **argv)
 {
-	int ret = cmd_parse_help_only("alias del", argc, argv, del_usage);
+	int ret = cmd_parse_flag("alias del", argc, argv, del_usage, "force",
+				 'f', &del_force);
 
 	if (ret >= 0)
 		return ret;

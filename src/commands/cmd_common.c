@@ -55,6 +55,13 @@ struct store *cmd_open_store(void)
 	return cmd_open_store_cfg(&cfg);
 }
 
+struct store *cmd_open_store_existing(struct vm_config *cfg)
+{
+	if (!cmd_load_config(cfg))
+		return NULL;
+	return store_open(cfg->database, false);
+}
+
 /* ---- command line -------------------------------------------------- */
 
 int cmd_help(const char *usage)
@@ -296,6 +303,7 @@ int cmd_list_by_domain(const char *cmd, int argc, char **argv,
 {
 	char domain[VM_DOMAIN_MAX + 1] = "";
 	struct json_object *arr = NULL;
+	struct vm_config cfg;
 	bool json;
 	struct store *s;
 	int rows = 0;
@@ -304,7 +312,7 @@ int cmd_list_by_domain(const char *cmd, int argc, char **argv,
 
 	if (ret >= 0)
 		return ret;
-	if (!(s = cmd_open_store()))
+	if (!(s = cmd_open_store_existing(&cfg)))
 		return VM_EXIT_FAIL;
 	if (domain[0] && !directory_require_domain(s, domain)) {
 		store_close(s);

@@ -37,6 +37,10 @@ struct store *cmd_open_store_cfg(struct vm_config *cfg);
  * overrides the database path for tests).  Prints the reason and
  * returns NULL on failure. */
 struct store *cmd_open_store(void);
+/* For the commands that only read (list, show): open the directory
+ * without creating it; a missing one is an error that says to run
+ * setup. */
+struct store *cmd_open_store_existing(struct vm_config *cfg);
 
 /* One sub-subcommand ("add", "del", ...): run gets argv from its name. */
 struct subcommand {

@@ -236,12 +236,13 @@ static int dkim_show(int argc, char **argv)
 	const struct dkim_key_row *keys[2];
 	struct json_object *arr = NULL;
 	struct dkim_keyset ks = { NULL, 0 };
+	struct vm_config cfg;
 	struct store *s;
 	int n, ret = parse_show(argc, argv, &o);
 
 	if (ret >= 0)
 		return ret;
-	if (!(s = cmd_open_store()))
+	if (!(s = cmd_open_store_existing(&cfg)))
 		return VM_EXIT_FAIL;
 	ret = VM_EXIT_FAIL;
 	if (directory_require_domain(s, o.domain) &&

@@ -17,12 +17,14 @@
 
 #include "commands/cmd_common.h"
 #include "commands/commands.h"
+#include "core/alias_graph.h"
 #include "core/directory.h"
 #include "core/dkim_keys.h"
 #include "core/send_limits.h"
 #include "lib/diag.h"
 #include "lib/output.h"
 #include "lib/service.h"
+#include "lib/strlist.h"
 #include "lib/validate.h"
 
 static const char domain_usage[] =
@@ -45,11 +47,14 @@ static const char add_usage[] =
 static const char del_usage[] =
 	"usage: vmailctl domain del [--force] DOMAIN\n"
 	"\n"
-	"Stop hosting DOMAIN.  Refused while it has mailboxes or aliases,\n"
+	"Stop hosting DOMAIN.  Refused while it has mailboxes or aliases, or\n"
+	"while aliases of other domains deliver into it (they are listed),\n"
 	"unless --force is given.  Mail on disk is kept; the domain's DKIM\n"
 	"keys are deleted.\n"
 	"\n"
-	"  -f, --force  also delete the domain's mailboxes and aliases\n"
+	"  -f, --force  also delete the domain's mailboxes and aliases, and\n"
+	"               the destinations in DOMAIN of other aliases (an alias\n"
+	"               left without destinations is deleted)\n"
 	"  -h, --help   show this help\n";
 
 static const char list_usage[] =
@@ -109,40 +114,21 @@ static int domain_add(int argc, char **argv)
 
 /* ---- del ----------------------------------------------------------- */
 
-/* The addresses of the domain's mailboxes, to log their sessions out
- * after a forced delete. */
-struct addr_list {
-	char **v;
-	size_t n;
-};
-
+/* The addresses of the domain's mailboxes (into a vm_strlist), to log
+ * their sessions out after a forced delete. */
 static int collect_address(const struct store_mailbox *m, void *ctx)
 {
-	struct addr_list *l = ctx;
-	char **v = realloc(l->v, (l->n + 1) * sizeof *v);
-
-	if (!v || !(v[l->n] = strdup(m->address))) {
-		if (v)
-			l->v = v;
-		return 1;
-	}
-	l->v = v;
-	l->n++;
-	return 0;
-}
-
-static void free_addr_list(struct addr_list *l)
-{
-	for (size_t i = 0; i < l->n; i++)
-		free(l->v[i]);
-	free(l->v);
+	return vm_strlist_add(ctx, m->address) ? 0 : 1;
 }
 
 /* Delete inside a transaction; the mailboxes removed land in gone,
- * the DKIM keys removed in keys. */
+ * the DKIM keys removed in keys.  Aliases of other domains that deliver
+ * into it are settled (alias_graph.h): refused, or with force removed. */
 static int delete_domain(struct store *s, const char *name, bool force,
-			 struct addr_list *gone, struct dkim_keyset *keys)
+			 struct vm_strlist *gone, struct dkim_keyset *keys)
 {
+	const struct vm_strlist none = VM_STRLIST_INIT;
+	char what[VM_DOMAIN_MAX + 16];
 	enum store_status st = store_begin(s);
 
 	if (st == STORE_OK)
@@ -153,8 +139,25 @@ static int delete_domain(struct store *s, const char *name, bool force,
 	}
 	if (st == STORE_OK)
 		st = store_domain_del(s, name, force);
+	if (st == STORE_CONFLICT && !force) {
+		/* Its contents keep it; name what elsewhere points in too. */
+		vm_err("%s; delete them first, or use --force",
+		       store_errmsg(s));
+		snprintf(what, sizeof what, "domain '%s'", name);
+		if (store_domain_del(s, name, true) == STORE_OK)
+			alias_graph_settle(s, what, &none, name, false);
+		store_rollback(s);
+		return VM_EXIT_FAIL;
+	}
 	if (st == STORE_OK)
 		st = store_dkim_del_domain(s, name);
+	snprintf(what, sizeof what, "domain '%s'", name);
+	if (st == STORE_OK &&
+	    (st = alias_graph_settle(s, what, &none, name, force)) !=
+	    STORE_OK) {
+		store_rollback(s);   /* reported */
+		return VM_EXIT_FAIL;
+	}
 	if (st == STORE_OK)
 		st = store_commit(s);
 	if (st == STORE_OK)
@@ -173,7 +176,7 @@ static int delete_domain(struct store *s, const char *name, bool force,
 static int domain_del(int argc, char **argv)
 {
 	char name[VM_DOMAIN_MAX + 1];
-	struct addr_list gone = { NULL, 0 };
+	struct vm_strlist gone = VM_STRLIST_INIT;
 	struct dkim_keyset keys = { NULL, 0 };
 	bool force, files_ok = true;
 	struct store *s;
@@ -205,7 +208,7 @@ static int domain_del(int argc, char **argv)
 		for (size_t i = 0; i < gone.n; i++)
 			service_directory_changed(gone.v[i], true);
 	}
-	free_addr_list(&gone);
+	vm_strlist_free(&gone);
 	return ret == VM_EXIT_OK && !files_ok ? VM_EXIT_FAIL : ret;
 }
 
@@ -242,6 +245,7 @@ static int json_domain(const struct store_domain *d, void *ctx)
 static int domain_list(int argc, char **argv)
 {
 	struct json_object *arr = NULL;
+	struct vm_config cfg;
 	bool json;
 	struct store *s;
 	enum store_status st;
@@ -253,7 +257,7 @@ static int domain_list(int argc, char **argv)
 	if (argc != optind)
 		return cmd_usage_error(list_usage,
 				       "domain list: unexpected argument");
-	if (!(s = cmd_open_store()))
+	if (!(s = cmd_open_store_existing(&cfg)))
 		return VM_EXIT_FAIL;
 	if (json) {
 		arr = json_object_new_array();

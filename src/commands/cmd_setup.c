@@ -39,7 +39,6 @@
 
 #include "commands/cmd_common.h"
 #include "commands/commands.h"
-#include "core/send_limits.h"
 #include "setup/setup.h"
 #include "lib/config.h"
 #include "lib/diag.h"
@@ -48,7 +47,6 @@
 #include "lib/service.h"
 #include "lib/str.h"
 #include "lib/tlscert.h"
-#include "store/store.h"
 
 static const char setup_usage[] =
 	"usage: vmailctl setup [--hostname FQDN] [--domain DOMAIN]\n"
@@ -261,26 +259,6 @@ static bool find_self(struct setup *st)
 	}
 	st->vmailctl[n] = '\0';
 	return true;
-}
-
-/* Step 3: create or migrate the directory; let Postfix and Dovecot
- * read it; rspamd's map of users' sending limits. */
-static bool setup_database(struct setup *st)
-{
-	struct store *s;
-
-	int rc;
-
-	vm_progress("Opening the directory %s", st->cfg.database);
-	if (!(s = store_open(st->cfg.database, true)))
-		return false;
-	/* Users' own sending limits, for rspamd (which must find the map
-	 * when it starts); also brings it back after an upgrade. */
-	rc = send_limits_sync_map(s);
-	store_close(s);
-	if (rc > 0)
-		vm_progress("Wrote the sending limits map");
-	return rc >= 0 && store_grant_readers(st->cfg.database) >= 0;
 }
 
 /* Step 4: a self-signed certificate unless there is one. */

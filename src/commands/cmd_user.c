@@ -2,8 +2,8 @@
  * cmd_user.c - "vmailctl user ...": mailboxes, their passwords and
  * quotas.
  *
- *   vmailctl user add [--quota SIZE] [--password-stdin] ADDRESS
- *   vmailctl user del [--purge] ADDRESS
+ *   vmailctl user add [--quota SIZE] [--password-stdin] [--keep-mail] ADDRESS
+ *   vmailctl user del [--purge] [--force] ADDRESS
  *   vmailctl user list [--json] [DOMAIN]
  *   vmailctl user show [--json] ADDRESS
  *   vmailctl user passwd [--password-stdin] ADDRESS
@@ -15,24 +15,25 @@
  * Passwords come from standard input or are generated and printed once;
  * never from argv.  The mail directory is created by Dovecot on first
  * delivery or login; "del --purge" removes it (the mail root comes from
- * vmail.conf).  After a change, service_directory_changed() flushes
+ * vmail.conf; core/maildir.h), and "add" does not silently hand one left
+ * by an earlier mailbox to a new one.  "del" settles the aliases that
+ * deliver to the mailbox (core/alias_graph.h).  After a change, service_directory_changed() flushes
  * Dovecot's auth cache so it takes effect at once.
  */
 #include <errno.h>
-#include <ftw.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <grp.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "commands/cmd_common.h"
 #include "commands/commands.h"
+#include "core/alias_graph.h"
 #include "core/directory.h"
+#include "core/maildir.h"
 #include "core/mailbox_password.h"
 #include "core/send_limits.h"
 #include "lib/diag.h"
@@ -42,11 +43,13 @@
 #include "lib/secret.h"
 #include "lib/service.h"
 #include "lib/str.h"
+#include "lib/strlist.h"
 #include "lib/validate.h"
 
 static const char user_usage[] =
-	"usage: vmailctl user add [--quota SIZE] [--password-stdin] ADDRESS\n"
-	"       vmailctl user del [--purge] ADDRESS\n"
+	"usage: vmailctl user add [--quota SIZE] [--password-stdin] "
+	"[--keep-mail] ADDRESS\n"
+	"       vmailctl user del [--purge] [--force] ADDRESS\n"
 	"       vmailctl user list [--json] [DOMAIN]\n"
 	"       vmailctl user show [--json] ADDRESS\n"
 	"       vmailctl user passwd [--password-stdin] ADDRESS\n"
@@ -58,25 +61,36 @@ static const char user_usage[] =
 	"Run 'vmailctl user SUBCOMMAND --help' for details.\n";
 
 static const char add_usage[] =
-	"usage: vmailctl user add [--quota SIZE] [--password-stdin] ADDRESS\n"
+	"usage: vmailctl user add [--quota SIZE] [--password-stdin] "
+	"[--keep-mail] ADDRESS\n"
 	"\n"
 	"Create the mailbox ADDRESS in a hosted domain.  Without\n"
-	"--password-stdin a password is generated and printed once.\n"
+	"--password-stdin a password is generated and printed once.  If an\n"
+	"earlier mailbox ADDRESS left its mail directory behind, this is\n"
+	"refused unless --keep-mail is given (or it is purged first with\n"
+	"'vmailctl user del --purge ADDRESS').\n"
 	"\n"
 	"  -q, --quota SIZE      quota, e.g. 500M, 2G; 0 or 'unlimited' for\n"
 	"                        none (default: default_quota in vmail.conf)\n"
 	"  -p, --password-stdin  read the password from the first line of\n"
 	"                        standard input\n"
+	"  -k, --keep-mail       give the mail left by an earlier mailbox of\n"
+	"                        ADDRESS to the new one\n"
 	"  -h, --help            show this help\n";
 
 static const char del_usage[] =
-	"usage: vmailctl user del [--purge] ADDRESS\n"
+	"usage: vmailctl user del [--purge] [--force] ADDRESS\n"
 	"\n"
-	"Delete the mailbox ADDRESS and the alias entries that deliver to it.\n"
-	"Its mail stays on disk unless --purge is given.\n"
+	"Delete the mailbox ADDRESS.  Refused while aliases deliver to it\n"
+	"(they are listed), unless --force is given.  Its mail stays on disk\n"
+	"unless --purge is given; then the mailbox and its mail go together,\n"
+	"or, if the mail cannot all be removed, neither does.\n"
 	"\n"
 	"  -P, --purge  also remove the mail directory, MAIL/DOMAIN/LOCAL\n"
-	"               (MAIL is [paths] mail in vmail.conf, /var/vmail)\n"
+	"               (MAIL is [paths] mail in vmail.conf, /var/vmail);\n"
+	"               for an ADDRESS already deleted, only that\n"
+	"  -f, --force  also remove ADDRESS from the aliases that deliver to\n"
+	"               it (an alias left without destinations is deleted)\n"
 	"  -h, --help   show this help\n";
 
 static const char list_usage[] =
@@ -200,6 +214,7 @@ struct add_args {
 	uint64_t quota;
 	bool quota_given;
 	bool password_stdin;
+	bool keep_mail;
 };
 
 /* Options and operand; returns -1 to go on, else an exit code. */
@@ -208,6 +223,7 @@ static int parse_add(int argc, char **argv, struct add_args *a)
 	static const struct option opts[] = {
 		{ "quota", required_argument, NULL, 'q' },
 		{ "password-stdin", no_argument, NULL, 'p' },
+		{ "keep-mail", no_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -216,10 +232,11 @@ static int parse_add(int argc, char **argv, struct add_args *a)
 	int c, ret;
 
 	optind = 0;
-	while ((c = cmd_getopt("user add", argc, argv, "+:q:ph", opts)) != -1) {
+	while ((c = cmd_getopt("user add", argc, argv, "+:q:pkh", opts)) != -1) {
 		switch (c) {
 		case 'q': quota = optarg; break;
 		case 'p': a->password_stdin = true; break;
+		case 'k': a->keep_mail = true; break;
 		case 'h': return cmd_help(add_usage);
 		default: return cmd_usage_error(add_usage, NULL);
 		}
@@ -235,9 +252,13 @@ static int parse_add(int argc, char **argv, struct add_args *a)
 	return -1;
 }
 
-/* Checks that give a clearer message than the store's backstop. */
-static bool can_add(struct store *s, const struct add_args *a)
+/* Checks that give a clearer message than the store's backstop; and a
+ * mail directory left by an earlier mailbox of the address is adopted
+ * only when asked (--keep-mail). */
+static bool can_add(struct store *s, const struct add_args *a,
+		    const char *mail_root)
 {
+	char dir[PATH_MAX];
 	int exists;
 
 	if (!directory_require_domain(s, a->domain))
@@ -247,7 +268,14 @@ static bool can_add(struct store *s, const struct add_args *a)
 			vm_err("mailbox '%s' already exists", a->address);
 		return false;
 	}
-	return true;
+	if ((exists = maildir_find(mail_root, a->address, dir,
+				   sizeof dir)) > 0 && !a->keep_mail)
+		vm_err("the mail directory %s of an earlier mailbox '%s' is "
+		       "still there; a new mailbox would get its mail.  Add "
+		       "--keep-mail to give that mail to the new mailbox, or "
+		       "remove it first with 'vmailctl user del --purge %s'",
+		       dir, a->address, a->address);
+	return exists == 0 || (exists > 0 && a->keep_mail);
 }
 
 static int user_add(int argc, char **argv)
@@ -265,7 +293,8 @@ static int user_add(int argc, char **argv)
 	if (!a.quota_given)
 		a.quota = cfg.default_quota;
 	ret = VM_EXIT_FAIL;
-	if (can_add(s, &a) && get_new_password(a.password_stdin, &p)) {
+	if (can_add(s, &a, cfg.mail_root) &&
+	    get_new_password(a.password_stdin, &p)) {
 		enum store_status st = store_begin(s);
 		if (st == STORE_OK)
 			st = store_mailbox_add(s, a.address, p.hash, a.quota);
@@ -277,152 +306,95 @@ static int user_add(int argc, char **argv)
 
 /* ---- del ----------------------------------------------------------- */
 
-/* nftw() callback: remove one entry below the top, children first
- * (FTW_DEPTH).  The top directory itself is left to the caller.
- * Returns 1 (stop; reported) on error. */
-static int remove_entry(const char *path, const struct stat *sb, int type,
-			struct FTW *ftw)
+/* Options and operand of "user del"; -1 to go on, else the exit code. */
+static int parse_del(int argc, char **argv, bool *purge, bool *force,
+		     char address[VM_ADDRESS_MAX + 1])
 {
-	if (ftw->level == 0)
-		return 0;
-	if (type == FTW_DNR || type == FTW_NS ||
-	    (type == FTW_DP ? rmdir(path) : unlink(path)) < 0) {
-		vm_errno("cannot remove %s", path);
-		return 1;
+	static const struct option opts[] = {
+		{ "purge", no_argument, NULL, 'P' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	optind = 0;
+	while ((c = cmd_getopt("user del", argc, argv, "+:Pfh", opts)) != -1) {
+		switch (c) {
+		case 'P': *purge = true; break;
+		case 'f': *force = true; break;
+		case 'h': return cmd_help(del_usage);
+		default: return cmd_usage_error(del_usage, NULL);
+		}
 	}
-	return 0;
-}
-
-/* Empty dir without following symlinks or leaving its file system. */
-static bool empty_tree(const char *dir)
-{
-	int r = nftw(dir, remove_entry, 32, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
-
-	if (r < 0)   /* nftw's own failure; remove_entry reports its own */
-		vm_errno("cannot remove the contents of %s", dir);
-	return r == 0;
+	return address_operand("user del", argc, argv, del_usage, address);
 }
 
 /*
- * Empty dir with the rights of its owner (vmail), in a child process:
- * if a directory is swapped for a symlink while the tree is walked, the
- * walk can then only remove what vmail could remove anyway, never
- * root's files.  Returns true on success.
+ * Delete the row and settle the aliases that point at it (alias_graph.h)
+ * in one transaction; with purge, the mail directory is moved aside and
+ * checked before the commit and removed after it (maildir.h), so both
+ * happen or neither.  Without a mailbox row, --purge removes a mail
+ * directory left behind by an earlier delete.
  */
-static bool empty_tree_as_owner(const char *dir, const struct stat *sb)
+static int delete_mailbox(struct store *s, const char *mail_root,
+			  const char *address, bool purge, bool force,
+			  struct maildir_purge *mp)
 {
-	pid_t pid;
-	int status;
-
-	if (geteuid() != 0 || sb->st_uid == 0)
-		return empty_tree(dir);
-	fflush(NULL);
-	if ((pid = fork()) < 0) {
-		vm_errno("fork");
-		return false;
-	}
-	if (pid == 0) {
-		if (setgroups(0, NULL) < 0 || setgid(sb->st_gid) < 0 ||
-		    setuid(sb->st_uid) < 0) {
-			vm_errno("cannot switch to the owner of %s", dir);
-			_exit(1);
-		}
-		_exit(empty_tree(dir) ? 0 : 1);
-	}
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR) {
-			vm_errno("waitpid");
-			return false;
-		}
-	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
-}
-
-/* 1 if path is a real directory (not a symlink; *sb filled in), 0 if
- * missing, -1 if something else is there (message printed). */
-static int real_dir(const char *path, struct stat *sb)
-{
-	if (lstat(path, sb) < 0) {
-		if (errno == ENOENT)
-			return 0;
-		vm_errno("cannot inspect %s", path);
-		return -1;
-	}
-	if (!S_ISDIR(sb->st_mode)) {
-		vm_err("%s is not a directory (a symlink?); not removing it",
-		       path);
-		return -1;
-	}
-	return 1;
-}
-
-/* A path component we are willing to put under the mail root. */
-static bool safe_component(const char *c)
-{
-	return c[0] && c[0] != '.' && !strchr(c, '/');
-}
-
-/* Remove MAILROOT/DOMAIN/LOCAL and everything in it.  Missing is fine. */
-static int purge_maildir(const char *mail_root, const char *address)
-{
-	char local[VM_LOCALPART_MAX + 1], domain[VM_DOMAIN_MAX + 1];
+	struct vm_strlist gone = VM_STRLIST_INIT;
+	char what[VM_ADDRESS_MAX + 16];
 	char dir[PATH_MAX];
-	struct stat sb;
-	int r;
+	enum store_status st = store_begin(s);
+	bool reported = false;   /* by alias_graph */
 
-	if (!split_address(address, local, sizeof local, domain,
-			   sizeof domain) ||
-	    !safe_component(local) || !safe_component(domain) ||
-	    mail_root[0] != '/') {
-		vm_err("refusing to purge mail of '%s' under '%s'", address,
-		       mail_root);
+	if (st == STORE_OK)
+		st = store_mailbox_del(s, address);
+	if (st == STORE_NOT_FOUND && purge &&
+	    maildir_find(mail_root, address, dir, sizeof dir) > 0) {
+		store_rollback(s);
+		return maildir_purge_prepare(mail_root, address, mp) ?
+		       VM_EXIT_OK : VM_EXIT_FAIL;
+	}
+	snprintf(what, sizeof what, "mailbox '%s'", address);
+	if (st == STORE_OK) {
+		st = vm_strlist_add(&gone, address) ?
+		     alias_graph_settle(s, what, &gone, NULL, force) :
+		     STORE_ERROR;
+		reported = st != STORE_OK;
+	}
+	vm_strlist_free(&gone);
+	if (reported || (st == STORE_OK && purge &&
+			 !maildir_purge_prepare(mail_root, address, mp))) {
+		store_rollback(s);
 		return VM_EXIT_FAIL;
 	}
-	if (!vm_snprintf(dir, sizeof dir, "%s/%s", mail_root, domain) ||
-	    (r = real_dir(dir, &sb)) < 0)
-		return VM_EXIT_FAIL;
-	if (r == 0)
+	if (finish_mailbox_change(s, st, address) == VM_EXIT_OK)
 		return VM_EXIT_OK;
-	if (!vm_snprintf(dir, sizeof dir, "%s/%s/%s", mail_root, domain,
-			 local) || (r = real_dir(dir, &sb)) < 0)
-		return VM_EXIT_FAIL;
-	if (r == 0)
-		return VM_EXIT_OK;
-	if (!empty_tree_as_owner(dir, &sb))
-		return VM_EXIT_FAIL;
-	if (rmdir(dir) < 0) {   /* empty now; rmdir follows no symlink */
-		vm_errno("cannot remove %s", dir);
-		return VM_EXIT_FAIL;
-	}
-	return VM_EXIT_OK;
+	maildir_purge_undo(mp);
+	return VM_EXIT_FAIL;
 }
 
 static int user_del(int argc, char **argv)
 {
 	char address[VM_ADDRESS_MAX + 1];
+	struct maildir_purge mp = { .moved = false };
 	struct vm_config cfg;
-	bool purge, map_ok;
+	bool purge = false, force = false, map_ok;
 	struct store *s;
-	enum store_status st;
 	int ret;
 
-	if ((ret = cmd_parse_flag("user del", argc, argv, del_usage, "purge",
-				  'P', &purge)) >= 0 ||
-	    (ret = address_operand("user del", argc, argv, del_usage,
-				   address)) >= 0)
+	if ((ret = parse_del(argc, argv, &purge, &force, address)) >= 0)
 		return ret;
 	if (!(s = cmd_open_store_cfg(&cfg)))
 		return VM_EXIT_FAIL;
-	st = store_begin(s);
-	if (st == STORE_OK)
-		st = store_mailbox_del(s, address);
-	ret = finish_mailbox_change(s, st, address);
+	ret = delete_mailbox(s, cfg.mail_root, address, purge, force, &mp);
 	/* Its own sending limits, if any, leave rspamd's map. */
 	map_ok = ret != VM_EXIT_OK || send_limits_sync_map(s) >= 0;
 	store_close(s);
 	if (ret != VM_EXIT_OK)
 		return ret;
 	service_directory_changed(address, true);
-	if (purge && purge_maildir(cfg.mail_root, address) != VM_EXIT_OK) {
+	if (!maildir_purge_finish(&mp)) {
 		vm_err("mailbox '%s' was deleted, but its mail directory was "
 		       "not removed completely", address);
 		return VM_EXIT_FAIL;
@@ -697,7 +669,7 @@ static int user_show(int argc, char **argv)
 	    (ret = address_operand("user show", argc, argv, show_usage,
 				   address)) >= 0)
 		return ret;
-	if (!(s = cmd_open_store_cfg(&cfg)))
+	if (!(s = cmd_open_store_existing(&cfg)))
 		return VM_EXIT_FAIL;
 	o = load_mailbox(s, address, &cfg, &st);
 	if (!o) {

@@ -3,6 +3,8 @@
  *
  *   cmd_setup.c        command line, settings, and the order of the steps
  *   setup_system.c     the vmail user and group, directories
+ *   setup_database.c   the directory database: created or migrated, out
+ *                      of WAL mode, readable by Postfix and Dovecot only
  *   setup_dovecot.c    which Dovecot template family (2.3 or 2.4) to use
  *   setup_render.c     render the templates, validate, install
  *   setup_local.c      the administrator's overrides in /etc/vmail/local
@@ -74,6 +76,8 @@ struct setup {
 bool setup_etc_dirs(const struct setup *st);
 bool setup_vmail_user(struct setup *st);
 bool setup_directories(struct setup *st);
+/* Step 3: the directory database (setup_database.c). */
+bool setup_database(struct setup *st);
 
 /* setup_dovecot.c: "2.3" or "2.4" from "dovecot --version" into family
  * (>= 8 bytes).  Prints why and returns false if Dovecot is missing or

@@ -18,34 +18,14 @@
 #include "core/directory.h"
 #include "core/dkim_keys.h"
 #include "lib/diag.h"
+#include "lib/strlist.h"
 #include "setup/setup.h"
 #include "store/store.h"
 
-/* The names of the hosted domains. */
-struct names {
-	char **v;
-	size_t n;
-};
-
+/* Collect the names of the hosted domains into a vm_strlist. */
 static int add_name(const struct store_domain *d, void *ctx)
 {
-	struct names *l = ctx;
-	char **v = realloc(l->v, (l->n + 1) * sizeof *v);
-
-	if (!v)
-		return 1;
-	l->v = v;
-	if (!(v[l->n] = strdup(d->name)))
-		return 1;
-	l->n++;
-	return 0;
-}
-
-static void free_names(struct names *l)
-{
-	for (size_t i = 0; i < l->n; i++)
-		free(l->v[i]);
-	free(l->v);
+	return vm_strlist_add(ctx, d->name) ? 0 : 1;
 }
 
 /* Warn if the active key's file is missing. */
@@ -93,7 +73,7 @@ static bool ensure_key(struct store *s, struct setup *st, const char *domain)
 
 static bool ensure_keys(struct store *s, struct setup *st)
 {
-	struct names domains = { NULL, 0 };
+	struct vm_strlist domains = VM_STRLIST_INIT;
 	enum store_status rc = store_domain_list(s, add_name, &domains);
 	bool ok = rc == STORE_OK;
 
@@ -101,7 +81,7 @@ static bool ensure_keys(struct store *s, struct setup *st)
 		directory_fail(s, rc);
 	for (size_t i = 0; ok && i < domains.n; i++)
 		ok = ensure_key(s, st, domains.v[i]);
-	free_names(&domains);
+	vm_strlist_free(&domains);
 	return ok;
 }
 

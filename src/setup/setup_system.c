@@ -7,8 +7,9 @@
  *   /etc/vmail/local   0755 root   the administrator's overrides
  *   /etc/vmail/tls     0755 root   certificate (0644) and key (0600)
  *   /var/vmail         0700 vmail  the Maildirs, DOMAIN/LOCALPART/
- *   /var/lib/vmail     0770 root   the directory database; Postfix and
- *                                  Dovecot get in through ACLs (store)
+ *   /var/lib/vmail     0750 root   the directory database; Postfix and
+ *                                  Dovecot read it through ACLs (store:
+ *                                  the group bits are the ACL's mask)
  *
  * Missing users and directories are created, wrong modes and owners of
  * our own directories repaired; what is right is left alone.
@@ -146,5 +147,5 @@ bool setup_directories(struct setup *st)
 		return false;
 	return vm_ensure_dir(st->cfg.mail_root, 0700, st->vmail_uid,
 			     st->vmail_gid) >= 0 &&
-	       ensure_dir(dir, 0770, strcmp(dir, def) == 0);
+	       ensure_dir(dir, 0750, strcmp(dir, def) == 0);
 }

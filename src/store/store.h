@@ -4,12 +4,13 @@
  * this interface; nothing else in vmailctl knows it is SQLite, so a
  * PostgreSQL backend can be added behind the same calls later.
  *
- * The SQLite backend (store_sqlite.c) keeps one database file, in WAL
- * mode, versioned with PRAGMA user_version and upgraded by the
- * migrations in store_schema.c.  Postfix (proxymap) and Dovecot
- * (auth-worker) read the same file through the queries rendered from
- * templates/, so the table and column names below are a contract with
- * those templates:
+ * The SQLite backend (store_sqlite.c) keeps one database file with a
+ * rollback journal (journal_mode DELETE), versioned with PRAGMA
+ * user_version and upgraded by the migrations in store_schema.c (which
+ * keep a copy first, store_files.c).  Postfix (proxymap) and Dovecot
+ * (auth-worker) read the same file, read-only, through the queries
+ * rendered from templates/, so the table and column names below are a
+ * contract with those templates:
  *
  *   domain(name, active, created)
  *   mailbox(address, local_part, domain, password, quota_bytes, active,
@@ -94,22 +95,40 @@ typedef int (*store_alias_cb)(const struct store_alias *, void *ctx);
 typedef int (*store_dkim_cb)(const struct store_dkim_key *, void *ctx);
 
 /*
- * Open (creating if needed when create is true) the database at path and
- * bring its schema up to date.  The database is in WAL mode.  Readers
- * must be able to write the WAL index (-shm), and Postfix drops all
- * supplementary groups, so access is granted with POSIX ACLs rather than
- * a group: the file is mode 0660 root:root plus ACL entries rw for the
- * users "postfix" and "dovecot" (those that exist), and the directory
- * carries the same entries as a default ACL so -wal and -shm files
- * inherit them.  See store_grant_readers().  On failure returns NULL
- * and prints the reason.
+ * Open the database at path and bring its schema up to date (keeping a
+ * copy of it first, see store_files.c).  create: make it when missing
+ * (the commands that change the directory, and setup); without it a
+ * missing database is an error that says to run setup (the commands
+ * that only read).  The database, -journal, -wal and -shm must each be
+ * missing or a regular file of the effective user: a symlink or a file
+ * of another owner is refused, naming the file and the fix.
+ *
+ * The database uses a rollback journal, so the readers need nothing but
+ * read access: the file is mode 0640 root:root, and POSIX ACL entries
+ * give the users "postfix" and "dovecot" read (Postfix drops its
+ * supplementary groups, so a group cannot); see store_grant_readers().
+ * A database still in WAL mode (the first release) is switched at once
+ * if nothing else has it open, else left in WAL mode for setup to
+ * switch (store_uses_wal(), store_leave_wal()).  On failure returns
+ * NULL and prints the reason.
  */
 struct store *store_open(const char *path, bool create);
 void store_close(struct store *s);
+/* Whether the database is still in WAL mode (see store_open()). */
+bool store_uses_wal(struct store *s);
+/* Switch a WAL database to the rollback journal, waiting up to
+ * timeout_ms for the other connections to let go of it.  STORE_OK (also
+ * when it was not in WAL mode), STORE_CONFLICT when another process
+ * still has it open, STORE_ERROR. */
+enum store_status store_leave_wal(struct store *s, int timeout_ms);
 /* (Re)apply the reader ACLs on the database directory and files; called
- * by setup after the postfix and dovecot users exist. 1 changed, 0
+ * by setup after the postfix and dovecot users exist: the directory
+ * r-x for them (and the same as its default ACL), the database and
+ * -journal r--; nobody else but root gets anything.  1 changed, 0
  * already right, -1 error (printed). */
 int store_grant_readers(const char *path);
+/* How many copies store_open() keeps from before schema migrations. */
+#define STORE_BACKUPS_KEPT 3
 const char *store_errmsg(const struct store *s);
 /* Current and latest schema versions. */
 int store_schema_version(struct store *s);
@@ -121,7 +140,9 @@ enum store_status store_commit(struct store *s);
 void store_rollback(struct store *s);
 
 /* Domains.  domain_del refuses (STORE_CONFLICT) while mailboxes or
- * aliases exist, unless force is set (then removes them too). */
+ * aliases exist, unless force is set (then removes them too).  Alias
+ * rows of other domains that point into it are left to the caller
+ * (core/alias_graph.h). */
 enum store_status store_domain_add(struct store *s, const char *name);
 enum store_status store_domain_del(struct store *s, const char *name,
 				   bool force);
@@ -135,7 +156,8 @@ enum store_status store_domain_list(struct store *s, store_domain_cb cb,
  * an alias source (STORE_CONFLICT). */
 enum store_status store_mailbox_add(struct store *s, const char *address,
 				    const char *hash, uint64_t quota_bytes);
-/* Removes the mailbox and every alias row whose destination is it. */
+/* Removes the mailbox row only; the alias rows that point at it are
+ * left to the caller (core/alias_graph.h). */
 enum store_status store_mailbox_del(struct store *s, const char *address);
 enum store_status store_mailbox_set_password(struct store *s,
 					     const char *address,

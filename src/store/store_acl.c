@@ -1,17 +1,22 @@
 /*
- * store_acl.c - reader access to the directory database for Postfix and
- * Dovecot, with POSIX ACLs (store_grant_readers() in store.h).
+ * store_acl.c - read access to the directory database for Postfix and
+ * Dovecot, and for nobody else, with POSIX ACLs (store_grant_readers()
+ * in store.h).
  *
  * Postfix's proxymap runs as user postfix and Dovecot's auth-worker as
- * user dovecot.  Both open the SQLite database, and a WAL reader must be
- * able to write the -shm index (and create it, and -wal, when missing).
- * Postfix drops its supplementary groups, so a group cannot grant this;
- * ACL entries naming the two users do.  Wanted state, for each of the
- * users that exist:
+ * user dovecot.  Both open the SQLite database read-only: it has a
+ * rollback journal, so a reader needs to read the file, to look the
+ * -journal up in the directory (and read it, to see whether a crash
+ * left it "hot").  Postfix drops its supplementary groups, so a group
+ * cannot grant this; ACL entries naming the two users do.  The wanted
+ * state is exact: the owner (root) and these entries, nothing for the
+ * owning group or others, whatever was there before (the first release
+ * gave the readers write access, which this takes back):
  *
- *   database directory   access ACL user:NAME:rwx   (create -shm, -wal)
- *                        default ACL user:NAME:rw-  (inherited by them)
- *   database, -wal, -shm access ACL user:NAME:rw-
+ *   database directory   u::rwx g::--- o::--- user:NAME:r-x mask::r-x
+ *                        (ls: drwxr-x---+), and the same default ACL
+ *   database, -journal   u::rw- g::--- o::--- user:NAME:r-- mask::r--
+ *   (-wal, -shm, if left) (ls: -rw-r-----+)
  *
  * store_open() applies it to a database it creates, and "vmailctl setup"
  * re-applies it on every run (after the postfix and dovecot users
@@ -35,6 +40,7 @@
 #include "lib/diag.h"
 #include "lib/str.h"
 #include "store/store.h"
+#include "store/store_internal.h"
 
 static const char *const reader_names[] = { "postfix", "dovecot" };
 
@@ -52,48 +58,43 @@ static int reader_uids(uid_t uids[])
 	return n;
 }
 
-/* Give the ACL_USER entry for uid exactly perms (creating it). */
-static bool acl_set_user(acl_t *acl, uid_t uid, bool exec)
+bool store_is_reader_uid(uid_t uid)
+{
+	uid_t uids[sizeof reader_names / sizeof *reader_names];
+	int n = reader_uids(uids);
+
+	for (int i = 0; i < n; i++)
+		if (uids[i] == uid)
+			return true;
+	return false;
+}
+
+/* Add an ACL_USER entry for uid: read, and search if exec. */
+static bool acl_add_reader(acl_t *acl, uid_t uid, bool exec)
 {
 	acl_entry_t e;
 	acl_permset_t ps;
-	bool found = false;
 
-	for (int r = acl_get_entry(*acl, ACL_FIRST_ENTRY, &e); r == 1;
-	     r = acl_get_entry(*acl, ACL_NEXT_ENTRY, &e)) {
-		acl_tag_t tag;
-		uid_t *q;
-
-		if (acl_get_tag_type(e, &tag) < 0 || tag != ACL_USER)
-			continue;
-		q = acl_get_qualifier(e);
-		found = q && *q == uid;
-		acl_free(q);
-		if (found)
-			break;
-	}
-	if (!found && (acl_create_entry(acl, &e) < 0 ||
-		       acl_set_tag_type(e, ACL_USER) < 0 ||
-		       acl_set_qualifier(e, &uid) < 0))
-		return false;
-	return acl_get_permset(e, &ps) == 0 && acl_clear_perms(ps) == 0 &&
+	return acl_create_entry(acl, &e) == 0 &&
+	       acl_set_tag_type(e, ACL_USER) == 0 &&
+	       acl_set_qualifier(e, &uid) == 0 &&
+	       acl_get_permset(e, &ps) == 0 && acl_clear_perms(ps) == 0 &&
 	       acl_add_perm(ps, ACL_READ) == 0 &&
-	       acl_add_perm(ps, ACL_WRITE) == 0 &&
 	       (!exec || acl_add_perm(ps, ACL_EXECUTE) == 0) &&
 	       acl_set_permset(e, ps) == 0;
 }
 
-/* cur with the reader entries added and the mask recomputed; NULL on
- * error.  An empty default ACL starts from u::rw, g::rw, o::---. */
-static acl_t acl_wanted(acl_t cur, const uid_t uids[], int n, bool exec)
+/* The wanted ACL (see the top): the owner's bits, one read entry per
+ * reader, the mask; NULL on error.  Directories (exec) get rwx and
+ * r-x. */
+static acl_t acl_wanted(const uid_t uids[], int n, bool exec)
 {
-	acl_t want = acl_entries(cur) > 0 ? acl_dup(cur) :
-					    acl_from_mode(0660);
+	acl_t want = acl_from_mode(exec ? 0700 : 0600);
 
 	if (!want)
 		return NULL;
 	for (int i = 0; i < n; i++)
-		if (!acl_set_user(&want, uids[i], exec)) {
+		if (!acl_add_reader(&want, uids[i], exec)) {
 			acl_free(want);
 			return NULL;
 		}
@@ -112,7 +113,7 @@ static int grant_dir(const char *dir, acl_type_t type, const uid_t uids[],
 	acl_t cur = acl_get_file(dir, type), want = NULL;
 	int ret = -1;
 
-	if (cur && (want = acl_wanted(cur, uids, n, access_acl))) {
+	if (cur && (want = acl_wanted(uids, n, true))) {
 		ret = acl_cmp(cur, want) == 0 ? 0 :
 		      acl_set_file(dir, type, want) == 0 ? 1 : -1;
 	}
@@ -143,7 +144,7 @@ static int grant_file(const char *path, const uid_t uids[], int n,
 		vm_err("%s is not a regular file; not granting access", path);
 		goto out;
 	}
-	if ((cur = acl_get_fd(fd)) && (want = acl_wanted(cur, uids, n, false)))
+	if ((cur = acl_get_fd(fd)) && (want = acl_wanted(uids, n, false)))
 		ret = acl_cmp(cur, want) == 0 ? 0 :
 		      acl_set_fd(fd, want) == 0 ? 1 : -1;
 	if (ret < 0)
@@ -164,7 +165,8 @@ static int worst(int total, int r)
 
 int store_grant_readers(const char *path)
 {
-	static const char *const suffixes[] = { "", "-wal", "-shm" };
+	static const char *const suffixes[] = { "", "-journal", "-wal",
+						"-shm" };
 	uid_t uids[sizeof reader_names / sizeof *reader_names];
 	char dir[PATH_MAX], file[PATH_MAX];
 	int n = reader_uids(uids), ret = 0;

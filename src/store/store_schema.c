@@ -5,8 +5,10 @@
  * migrations[] below is an ordered list: entry i takes the database from
  * version i to version i + 1.  To change the schema, append an entry;
  * never edit one that has shipped.  store_open() calls
- * store_schema_migrate(), which applies the missing steps, each in its
- * own transaction together with the version bump.
+ * store_schema_migrate(), which keeps a copy of a database it is about
+ * to migrate (store_backup(), store_files.c) and then applies the
+ * missing steps, each in its own transaction together with the version
+ * bump.
  *
  * Table and column names are a contract with the Postfix and Dovecot
  * queries in templates/ (see store.h).
@@ -137,7 +139,8 @@ static int apply_step(sqlite3 *db, int step, char *err, size_t errlen)
 	return 0;
 }
 
-int store_schema_migrate(sqlite3 *db, char *err, size_t errlen)
+int store_schema_migrate(sqlite3 *db, const char *path, char *err,
+			 size_t errlen)
 {
 	int version = store_schema_read_version(db);
 
@@ -153,6 +156,10 @@ int store_schema_migrate(sqlite3 *db, char *err, size_t errlen)
 			 "one that wrote it?)", version, N_MIGRATIONS);
 		return -1;
 	}
+	/* A copy to go back to; a new database (0) has nothing to keep. */
+	if (version > 0 && version < N_MIGRATIONS &&
+	    store_backup(db, path, version, err, errlen) < 0)
+		return -1;
 	for (int step = version; step < N_MIGRATIONS; step++)
 		if (apply_step(db, step, err, errlen) < 0)
 			return -1;

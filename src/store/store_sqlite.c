@@ -1,9 +1,10 @@
 /*
  * store_sqlite.c - the directory (store.h) on one SQLite database.
  *
- * store_open() opens or creates the file, sets the connection up (WAL,
- * foreign keys, a busy timeout so a writer waits for Postfix or Dovecot
- * instead of failing) and runs the schema migrations (store_schema.c).
+ * store_open() checks the files (store_files.c), opens or creates the
+ * database, sets the connection up (rollback journal, foreign keys, a
+ * busy timeout so a writer waits for Postfix or Dovecot instead of
+ * failing) and runs the schema migrations (store_schema.c).
  * Every query uses bound parameters.  Functions that need several
  * statements wrap them in a SAVEPOINT, so each call is atomic on its own
  * and also nests inside a caller's store_begin()/store_commit().
@@ -12,6 +13,15 @@
  *
  * A database that store_open() creates gets the reader ACLs of
  * store_grant_readers() (store_acl.c) at once.
+ *
+ * Why a rollback journal and not WAL: WAL readers must write the -shm
+ * index, which would let Postfix and Dovecot change what every reader,
+ * root's vmailctl included, takes for the database.  With the journal
+ * they need read access only.  The price: while a writer commits (a few
+ * milliseconds) a reader that starts then gets SQLITE_BUSY; Dovecot
+ * waits for it (its busy timeout); Postfix's proxymap, which has none,
+ * exits ("database is locked", then a fatal "SQL finalize failed"), and
+ * its client repeats the lookup a second later, so no mail is lost.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -33,6 +43,7 @@
 
 struct store {
 	sqlite3 *db;
+	bool wal;              /* still in WAL mode (see store_leave_wal) */
 	char errmsg[512];
 };
 
@@ -201,13 +212,13 @@ void store_rollback(struct store *s)
 
 /* ---- opening ------------------------------------------------------ */
 
-/* Create an empty database file with mode 0660 (an empty file is a
- * valid empty SQLite database).  SQLite gives -wal and -shm the mode and
+/* Create an empty database file with mode 0640 (an empty file is a
+ * valid empty SQLite database).  SQLite gives the -journal the mode and
  * owner of this file.  1 created, 0 existed, -1 error (printed). */
 static int create_db_file(const char *path)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-			    O_CLOEXEC, 0660);
+			    O_CLOEXEC, 0640);
 
 	if (fd < 0) {
 		if (errno == EEXIST)
@@ -220,7 +231,7 @@ static int create_db_file(const char *path)
 			vm_errno("cannot create the database %s", path);
 		return -1;
 	}
-	if (fchmod(fd, 0660) < 0) {   /* the umask may have narrowed it */
+	if (fchmod(fd, 0640) < 0) {   /* the umask may have narrowed it */
 		vm_errno("cannot set the mode of %s", path);
 		close(fd);
 		return -1;
@@ -246,9 +257,23 @@ static bool pragma_text(sqlite3 *db, const char *sql, char *buf,
 	return ok;
 }
 
+/* Switch to the rollback journal (DELETE), waiting up to timeout_ms
+ * for other connections.  The journal mode afterwards goes into mode. */
+static void set_journal_delete(sqlite3 *db, int timeout_ms, char *mode,
+			       size_t size)
+{
+	sqlite3_busy_timeout(db, timeout_ms);
+	if (!pragma_text(db, "PRAGMA journal_mode = DELETE", mode, size) &&
+	    !pragma_text(db, "PRAGMA journal_mode", mode, size))
+		vm_strlcpy(mode, "?", size);
+	sqlite3_busy_timeout(db, BUSY_TIMEOUT_MS);
+}
+
 /* Connection settings: busy timeout, no schema tricks, foreign keys,
- * WAL.  Returns false with a message printed. */
-static bool configure(sqlite3 *db, const char *path)
+ * the rollback journal.  A WAL database (the first release's) that
+ * other processes hold open stays in WAL mode: *wal is set.  Returns
+ * false with a message printed. */
+static bool configure(sqlite3 *db, const char *path, bool *wal)
 {
 	char val[32];
 
@@ -265,13 +290,44 @@ static bool configure(sqlite3 *db, const char *path)
 		       sqlite3_errmsg(db));
 		return false;
 	}
-	if (!pragma_text(db, "PRAGMA journal_mode = WAL", val, sizeof val) ||
-	    strcmp(val, "wal") != 0) {
-		vm_err("%s: cannot switch to WAL mode: %s", path,
+	/* Readers in WAL mode must write the -shm index, in DELETE mode
+	 * they only read.  Leaving WAL needs every other connection closed:
+	 * no wait here (setup waits, store_leave_wal). */
+	if (!pragma_text(db, "PRAGMA journal_mode", val, sizeof val)) {
+		vm_err("%s: cannot read the journal mode: %s", path,
 		       sqlite3_errmsg(db));
 		return false;
 	}
+	if (strcmp(val, "delete") != 0)
+		set_journal_delete(db, 0, val, sizeof val);
+	*wal = strcmp(val, "wal") == 0;
+	if (!*wal && strcmp(val, "delete") != 0) {
+		vm_err("%s: cannot switch to the rollback journal (journal "
+		       "mode %s): %s", path, val, sqlite3_errmsg(db));
+		return false;
+	}
 	return true;
+}
+
+bool store_uses_wal(struct store *s)
+{
+	return s->wal;
+}
+
+enum store_status store_leave_wal(struct store *s, int timeout_ms)
+{
+	char val[32];
+
+	if (!s->wal)
+		return STORE_OK;
+	set_journal_delete(s->db, timeout_ms, val, sizeof val);
+	if (!strcmp(val, "delete")) {
+		s->wal = false;
+		return STORE_OK;
+	}
+	set_err(s, "cannot leave WAL mode (journal mode %s): %s", val,
+		sqlite3_errmsg(s->db));
+	return !strcmp(val, "wal") ? STORE_CONFLICT : STORE_ERROR;
 }
 
 struct store *store_open(const char *path, bool create)
@@ -284,12 +340,10 @@ struct store *store_open(const char *path, bool create)
 		vm_err("no database path configured");
 		return NULL;
 	}
+	if (!store_files_check(path, !create))
+		return NULL;
 	if (create && (created = create_db_file(path)) < 0)
 		return NULL;
-	if (!create && access(path, F_OK) < 0) {
-		vm_errno("cannot open the database %s", path);
-		return NULL;
-	}
 	s = calloc(1, sizeof *s);
 	if (!s) {
 		vm_errno("out of memory");
@@ -302,11 +356,11 @@ struct store *store_open(const char *path, bool create)
 		store_close(s);
 		return NULL;
 	}
-	if (!configure(s->db, path)) {
+	if (!configure(s->db, path, &s->wal)) {
 		store_close(s);
 		return NULL;
 	}
-	if (store_schema_migrate(s->db, err, sizeof err) < 0) {
+	if (store_schema_migrate(s->db, path, err, sizeof err) < 0) {
 		vm_err("%s: %s", path, err);
 		store_close(s);
 		return NULL;
@@ -382,16 +436,14 @@ enum store_status store_domain_add(struct store *s, const char *name)
 	return st;
 }
 
-/* With force: drop the domain's aliases, the alias rows elsewhere that
- * point to its mailboxes (as store_mailbox_del does), its mailboxes. */
+/* With force: drop the domain's aliases and its mailboxes. */
 static enum store_status domain_drop_contents(struct store *s,
 					     const char *name)
 {
 	enum store_status st;
 
-	st = exec3(s, "DELETE FROM alias WHERE domain = ?1 OR destination IN "
-		      "(SELECT address FROM mailbox WHERE domain = ?1)",
-		   name, NULL, NULL, NULL);
+	st = exec3(s, "DELETE FROM alias WHERE domain = ?1", name, NULL, NULL,
+		   NULL);
 	if (st == STORE_OK)
 		st = exec3(s, "DELETE FROM mailbox WHERE domain = ?1",
 			   name, NULL, NULL, NULL);
@@ -555,30 +607,18 @@ enum store_status store_mailbox_add(struct store *s, const char *address,
 	return sp_end(s, mailbox_add(s, address, hash, quota_bytes));
 }
 
-static enum store_status mailbox_del(struct store *s, const char *address)
+enum store_status store_mailbox_del(struct store *s, const char *address)
 {
-	enum store_status st;
 	int changes = 0;
+	enum store_status st = exec3(s,
+		"DELETE FROM mailbox WHERE address = ?1", address, NULL, NULL,
+		&changes);
 
-	st = exec3(s, "DELETE FROM alias WHERE destination = ?1", address,
-		   NULL, NULL, NULL);
-	if (st == STORE_OK)
-		st = exec3(s, "DELETE FROM mailbox WHERE address = ?1",
-			   address, NULL, NULL, &changes);
 	if (st == STORE_OK && changes == 0) {
 		set_err(s, "no mailbox '%s'", address);
 		st = STORE_NOT_FOUND;
 	}
 	return st;
-}
-
-enum store_status store_mailbox_del(struct store *s, const char *address)
-{
-	enum store_status st = sp_begin(s);
-
-	if (st != STORE_OK)
-		return st;
-	return sp_end(s, mailbox_del(s, address));
 }
 
 /* NOT_FOUND when an UPDATE of one mailbox changed nothing. */

@@ -166,30 +166,6 @@ static void test_del_domain_and_cascade(void **state)
 	assert_string_equal(listing(f->s, NULL), "");
 }
 
-/* A database as the first release (schema v1) left it. */
-static const char v1_schema[] =
-	"CREATE TABLE domain (name TEXT PRIMARY KEY, active INTEGER NOT NULL "
-	"DEFAULT 1 CHECK (active IN (0, 1)), created TEXT NOT NULL DEFAULT "
-	"(datetime('now')));"
-	"CREATE TABLE mailbox (address TEXT PRIMARY KEY, local_part TEXT NOT "
-	"NULL, domain TEXT NOT NULL REFERENCES domain(name), password TEXT "
-	"NOT NULL, quota_bytes INTEGER NOT NULL DEFAULT 0 CHECK (quota_bytes "
-	">= 0), active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)), "
-	"created TEXT NOT NULL DEFAULT (datetime('now')), CHECK (address = "
-	"local_part || '@' || domain));"
-	"CREATE INDEX mailbox_domain ON mailbox(domain);"
-	"CREATE TABLE alias (source TEXT NOT NULL, destination TEXT NOT NULL, "
-	"domain TEXT NOT NULL REFERENCES domain(name), created TEXT NOT NULL "
-	"DEFAULT (datetime('now')), PRIMARY KEY (source, destination));"
-	"CREATE INDEX alias_domain ON alias(domain);"
-	"CREATE INDEX alias_destination ON alias(destination);"
-	"INSERT INTO domain (name) VALUES ('old.example');"
-	"INSERT INTO mailbox (address, local_part, domain, password) VALUES "
-	"('bob@old.example', 'bob', 'old.example', 'x');"
-	"INSERT INTO alias (source, destination, domain) VALUES "
-	"('info@old.example', 'bob@old.example', 'old.example');"
-	"PRAGMA user_version = 1;";
-
 static int count(const struct store_domain *d, void *ctx)
 {
 	assert_string_equal(d->name, "old.example");
@@ -203,15 +179,11 @@ static void test_upgrade_v1_in_place(void **state)
 {
 	struct fixture *f = *state;
 	char path[128];
-	sqlite3 *db;
 	struct store *s;
 	int n = 0;
 
 	snprintf(path, sizeof path, "%s/v1.db", f->dir);
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, v1_schema, NULL, NULL, NULL),
-			 SQLITE_OK);
-	sqlite3_close(db);
+	store_fixture_make_v1(path, true);
 
 	s = store_open(path, false);
 	assert_non_null(s);

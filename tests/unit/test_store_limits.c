@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include <sqlite3.h>
+#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -147,21 +148,7 @@ static void test_del_and_readd(void **state)
 
 /* A database as schema v2 left it: v1 plus dkim_key. */
 static const char v2_schema[] =
-	"CREATE TABLE domain (name TEXT PRIMARY KEY, active INTEGER NOT NULL "
-	"DEFAULT 1 CHECK (active IN (0, 1)), created TEXT NOT NULL DEFAULT "
-	"(datetime('now')));"
-	"CREATE TABLE mailbox (address TEXT PRIMARY KEY, local_part TEXT NOT "
-	"NULL, domain TEXT NOT NULL REFERENCES domain(name), password TEXT "
-	"NOT NULL, quota_bytes INTEGER NOT NULL DEFAULT 0 CHECK (quota_bytes "
-	">= 0), active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)), "
-	"created TEXT NOT NULL DEFAULT (datetime('now')), CHECK (address = "
-	"local_part || '@' || domain));"
-	"CREATE INDEX mailbox_domain ON mailbox(domain);"
-	"CREATE TABLE alias (source TEXT NOT NULL, destination TEXT NOT NULL, "
-	"domain TEXT NOT NULL REFERENCES domain(name), created TEXT NOT NULL "
-	"DEFAULT (datetime('now')), PRIMARY KEY (source, destination));"
-	"CREATE INDEX alias_domain ON alias(domain);"
-	"CREATE INDEX alias_destination ON alias(destination);"
+	STORE_FIXTURE_V1_TABLES
 	"CREATE TABLE dkim_key (domain TEXT NOT NULL REFERENCES domain(name) "
 	"ON DELETE CASCADE, selector TEXT NOT NULL, state TEXT NOT NULL "
 	"CHECK (state IN ('active', 'pending', 'retired')), bits INTEGER NOT "
@@ -186,7 +173,8 @@ static int check_bob(const struct store_mailbox *m, void *ctx)
 static void test_upgrade_v2_in_place(void **state)
 {
 	struct fixture *f = *state;
-	char path[128];
+	char path[128], pattern[160];
+	glob_t g;
 	sqlite3 *db;
 	struct store *s;
 	int n = 0;
@@ -200,6 +188,11 @@ static void test_upgrade_v2_in_place(void **state)
 	s = store_open(path, false);
 	assert_non_null(s);
 	assert_int_equal(store_schema_version(s), 3);
+	/* A copy of it at version 2 was kept first (store_files.c). */
+	snprintf(pattern, sizeof pattern, "%s.pre-v2-*", path);
+	assert_int_equal(glob(pattern, 0, NULL, &g), 0);
+	assert_int_equal(g.gl_pathc, 1);
+	globfree(&g);
 	assert_int_equal(store_mailbox_get(s, "bob@old.example", check_bob, &n),
 			 STORE_OK);
 	assert_int_equal(n, 1);
