@@ -119,6 +119,17 @@ static const struct {
 
 /* ---- template variables ------------------------------------------------ */
 
+/* Postfix's queue_minfree: twice the largest message, and at least
+ * QUEUE_MINFREE_MIN (a message_size_limit of 0, no limit, included). */
+#define QUEUE_MINFREE_MIN (100ULL << 20)
+static uint64_t queue_minfree(uint64_t message_size_limit)
+{
+	uint64_t twice = message_size_limit > UINT64_MAX / 2 ? UINT64_MAX :
+			 2 * message_size_limit;
+
+	return twice < QUEUE_MINFREE_MIN ? QUEUE_MINFREE_MIN : twice;
+}
+
 /* spamd's command line options (service_spamd_options), one string. */
 static bool set_spamd_options(struct tvars *v)
 {
@@ -150,6 +161,8 @@ static struct tvars *make_vars(const struct setup *st, const char *map_dir)
 	     tvars_set(v, "admin", c->admin) &&
 	     tvars_setf(v, "message_size_limit", "%llu",
 			(unsigned long long)c->message_size_limit) &&
+	     tvars_setf(v, "queue_minfree", "%llu",
+			(unsigned long long)queue_minfree(c->message_size_limit)) &&
 	     tvars_set(v, "db_path", c->database) &&
 	     tvars_set(v, "mail_root", c->mail_root) &&
 	     tvars_set(v, "tls_cert", c->tls_cert) &&
