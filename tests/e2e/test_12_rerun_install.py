@@ -2,35 +2,27 @@
 file and restarts nothing, and mail keeps flowing; postfix check is clean
 and doveconf -n gives no warnings."""
 
-import difflib
-
 import pytest
 
 # on the main guests, and on the direct-start guest (no systemd)
 pytestmark = pytest.mark.kind("main", "direct")
 
-from vmail_guest import RestartWatch
+from vmail_guest import RestartWatch, snapshot_diff
 from mailclients import deliver
 
 INSTALL = "cd /root/vmail && ./install.sh --hostname mail.example.com --domain example.com"
-# the configuration, and what "make install" put in place
-WATCHED = ("/etc/postfix /etc/dovecot /etc/vmail /etc/rspamd /etc/redis /etc/clamav "
-           "/usr/local/sbin/vmailctl /usr/local/share/vmail")
 # None of them may be restarted or reloaded.
 DAEMONS = ("postfix", "dovecot", "rspamd", "redis", "clamd")
-# type, mode, owner, mtime, path, symlink target; then a hash per file
-SNAPSHOT = (f"find {WATCHED} -printf '%y %m %u:%g %T@ %p -> %l\\n' | sort; "
-            f"find {WATCHED} -type f -exec sha256sum {{}} + | sort -k2")
 
 
 @pytest.fixture(scope="module")
 def rerun(guest):
     """Snapshot, run install.sh again, snapshot: shared by the tests here."""
-    before = guest.run(SNAPSHOT).stdout.decode()
+    before = guest.config_snapshot()
     db_before = guest.db_dump()
     watch = RestartWatch(guest, DAEMONS)
     p = guest.run(INSTALL, check=False, timeout=1200)
-    after = guest.run(SNAPSHOT).stdout.decode()
+    after = guest.config_snapshot()
     db_after = guest.db_dump()
     return dict(before=before, after=after, proc=p, watch=watch,
                 db_before=db_before, db_after=db_after)
@@ -44,16 +36,13 @@ def test_12_rerun_install_succeeds(guest, rerun):
 
 
 def test_12_rerun_install_changes_no_file(guest, rerun):
-    diff = list(difflib.unified_diff(rerun["before"].splitlines(), rerun["after"].splitlines(),
-                                     "before", "after", lineterm="", n=0))
-    assert not diff, "the second install.sh run changed files:\n" + "\n".join(diff[:60])
+    diff = snapshot_diff(rerun["before"], rerun["after"])
+    assert not diff, "the second install.sh run changed files:\n" + diff
 
 
 def test_12_rerun_install_changes_no_directory_entry(guest, rerun):
-    diff = list(difflib.unified_diff(rerun["db_before"].decode().splitlines(),
-                                     rerun["db_after"].decode().splitlines(),
-                                     "before", "after", lineterm="", n=0))
-    assert not diff, "the second install.sh run changed the database:\n" + "\n".join(diff[:40])
+    diff = snapshot_diff(rerun["db_before"].decode(), rerun["db_after"].decode())
+    assert not diff, "the second install.sh run changed the database:\n" + diff
 
 
 def test_12_rerun_install_restarts_nothing(guest, rerun):

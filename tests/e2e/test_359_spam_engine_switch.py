@@ -16,31 +16,24 @@ the IMAPSieve learning uses): SpamAssassin's own Bayes counters
 (`sa-learn --dump magic`) go up by one spam and one ham.
 """
 
-import difflib
-
 import spamassassin as sa
 import spamfilter
 from mailclients import EXTERNAL_SENDER, deliver, make_message, try_send
-from vmail_guest import RestartWatch
+from vmail_guest import RestartWatch, snapshot_diff
 
-WATCHED = ("/etc/postfix /etc/dovecot /etc/vmail /etc/rspamd /etc/redis /etc/clamav "
-           "/etc/spamassassin /etc/default /usr/local/sbin/vmailctl /usr/local/share/vmail")
-SNAPSHOT = (f"find {WATCHED} -printf '%y %m %u:%g %T@ %p -> %l\\n' 2>/dev/null | sort; "
-            f"find {WATCHED} -type f -exec sha256sum {{}} + 2>/dev/null | sort -k2")
 DAEMONS = ("postfix", "dovecot", "rspamd", "redis", "clamd", "spamd")
 FILLER = [f"Line {i} of a long newsletter that says nothing much at all." for i in range(200)]
 
 
 def _rerun_is_idempotent(guest, engine):
-    before = guest.run(SNAPSHOT).stdout.decode()
+    before = guest.config_snapshot()
     watch = RestartWatch(guest, DAEMONS if engine == "spamassassin" else DAEMONS[:-1])
     p = sa.install(guest)
     assert p.returncode == 0, \
         f"[{engine}] install.sh again failed:\n{p.stdout.decode()[-2000:]}{p.stderr.decode()[-2000:]}"
-    after = guest.run(SNAPSHOT).stdout.decode()
-    diff = list(difflib.unified_diff(before.splitlines(), after.splitlines(),
-                                     "before", "after", lineterm="", n=0))
-    assert not diff, f"[{engine}] the second install.sh run changed files:\n" + "\n".join(diff[:40])
+    after = guest.config_snapshot()
+    diff = snapshot_diff(before, after)
+    assert not diff, f"[{engine}] the second install.sh run changed files:\n" + diff
     hits = watch.hits()
     assert not hits, f"[{engine}] the second run restarted or reloaded:\n" + "\n".join(hits)
 

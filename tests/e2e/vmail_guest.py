@@ -16,6 +16,7 @@ directly otherwise) and their logs.
     g.reboot()                                 # halt and boot the root again
 """
 
+import difflib
 import io
 import json
 import os
@@ -157,6 +158,21 @@ class RestartWatch:
                 out += [f"{d}: {l}" for l in new.splitlines()
                         if DIRECT_RESTART_LINES[d].search(l)]
         return out
+
+
+# What a re-run of install.sh must leave alone: the configuration vmail
+# writes (systemd drop-ins and units included), and what "make install"
+# put in place.
+WATCHED = ("/etc/postfix", "/etc/dovecot", "/etc/vmail", "/etc/rspamd", "/etc/redis",
+           "/etc/clamav", "/etc/spamassassin", "/etc/default", "/etc/systemd/system",
+           "/usr/local/sbin/vmailctl", "/usr/local/share/vmail")
+
+
+def snapshot_diff(before, after, limit=60):
+    """The lines that differ between two Guest.config_snapshot()s."""
+    diff = list(difflib.unified_diff(before.splitlines(), after.splitlines(),
+                                     "before", "after", lineterm="", n=0))
+    return "\n".join(diff[:limit])
 
 
 def _state(name, what, default=None):
@@ -449,6 +465,15 @@ class Guest:
             out.append(f"--- {path} ({'matching' if hits else 'last'} lines)")
             out += (hits or text)[-lines:]
         return "\n".join(out)
+
+    def config_snapshot(self):
+        """Type, mode, owner, mtime, path and link target of everything in
+        WATCHED, then a hash of every file: two snapshots are equal only
+        if nothing was written."""
+        w = " ".join(WATCHED)
+        return self.run(f"find {w} -printf '%y %m %u:%g %T@ %p -> %l\\n' 2>/dev/null | sort; "
+                        f"find {w} -type f -exec sha256sum {{}} + 2>/dev/null | sort -k2"
+                        ).stdout.decode()
 
     # ------------------------------------------------------------ database
     def db_dump(self):
