@@ -102,27 +102,114 @@ int cmd_dispatch(int argc, char **argv, const struct subcommand *subs,
 	return cmd_usage_error(usage, msg);
 }
 
+/*
+ * Options and operands in any order.  getopt_long() runs in its "return
+ * in order" mode (optstring "-:..."), which no POSIXLY_CORRECT in the
+ * environment turns into "stop at the first operand"; it hands each
+ * operand back as option 1 and leaves argv alone, and we do the
+ * permuting: the operands seen so far are kept together in
+ * argv[gathered, gathered + n_gathered), just before optind, and each
+ * option (with its value) that getopt_long() consumes after them is
+ * rotated in front of them.  At the end ("--" or the last argument) they
+ * are argv[optind..argc-1], followed by whatever came after "--".
+ */
+static int gathered, n_gathered;
+
+static void reverse(char **v, int from, int to)
+{
+	while (from < --to) {
+		char *t = v[from];
+
+		v[from++] = v[to];
+		v[to] = t;
+	}
+}
+
+/* [from, mid) [mid, to)  ->  [mid, to) [from, mid) */
+static void rotate(char **v, int from, int mid, int to)
+{
+	reverse(v, from, mid);
+	reverse(v, mid, to);
+	reverse(v, from, to);
+}
+
+/* How many long options start with name (of len bytes). */
+static int long_prefix_matches(const struct option *longopts,
+			       const char *name, size_t len)
+{
+	int n = 0;
+
+	for (const struct option *o = longopts; o && o->name; o++)
+		if (!strncmp(o->name, name, len))
+			n++;
+	return n;
+}
+
+/* Say what is wrong with arg, the element getopt_long() failed on (c is
+ * '?' or ':').  A long option is named without its "=VALUE", which may
+ * be a secret; a short one by optopt, as it may sit in a cluster such as
+ * "-jx". */
+static void report_option(const char *cmd, const char *arg, int c,
+			  const struct option *longopts)
+{
+	unsigned char letter = (unsigned char)optopt;
+	char shown[80], name[80];
+	size_t len;
+
+	if (strncmp(arg, "--", 2) != 0) {
+		vm_err("%s: %s '-%c'%s", cmd, c == ':' ?
+		       "missing value for option" : "unknown option",
+		       isprint(letter) ? letter : '?',
+		       isdigit(letter) ? " (an operand that starts with '-' "
+					 "goes after '--')" : "");
+		return;
+	}
+	len = strcspn(arg + 2, "=");
+	snprintf(name, sizeof name, "--%.*s", (int)(len < 70 ? len : 70),
+		 arg + 2);
+	cmd_shown(name, shown);
+	if (c == ':')
+		vm_err("%s: missing value for option '%s'", cmd, shown);
+	else if (arg[2 + len] == '=' && optopt)
+		vm_err("%s: option '%s' takes no value", cmd, shown);
+	else if (long_prefix_matches(longopts, arg + 2, len) > 1)
+		vm_err("%s: ambiguous option '%s' (give more of its name)", cmd,
+		       shown);
+	else
+		vm_err("%s: unknown option '%s'", cmd, shown);
+}
+
 int cmd_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
 	       const struct option *longopts)
 {
-	char shown[80], opt[3] = "-?";
-	const char *what, *arg;
-	int c;
+	char spec[64];
+	int at, c;
 
-	opterr = 0;   /* we print our own, naming the command */
-	c = getopt_long(argc, argv, shortopts, longopts, NULL);
-	if (c != '?' && c != ':')
-		return c;
-	what = c == ':' ? "missing value for option" : "unknown option";
-	arg = argv[optind - 1];
-	/* A long option is named by its word; a short one by optopt, as it
-	 * may sit in a cluster such as "-fx". */
-	if (optopt && strncmp(arg, "--", 2) != 0) {
-		opt[1] = (char)optopt;
-		arg = opt;
+	if (optind == 0) {   /* a new argv */
+		gathered = 1;
+		n_gathered = 0;
 	}
-	vm_err("%s: %s '%s'", cmd, what, cmd_shown(arg, shown));
-	return '?';
+	if (!vm_snprintf(spec, sizeof spec, "-:%s", shortopts)) {
+		vm_err("%s: too many options", cmd);   /* a programming error */
+		return '?';
+	}
+	opterr = 0;   /* we print our own, naming the command */
+	for (;;) {
+		at = optind > 0 ? optind : 1;   /* the element looked at */
+		c = getopt_long(argc, argv, spec, longopts, NULL);
+		if (c != 1)
+			break;
+		n_gathered++;   /* an operand, argv[at]: next to the others */
+	}
+	if (c == '?' || c == ':') {
+		report_option(cmd, at < argc ? argv[at] : "", c, longopts);
+		return '?';
+	}
+	rotate(argv, gathered, gathered + n_gathered, optind);
+	gathered = optind - n_gathered;
+	if (c == -1)
+		optind = gathered;
+	return c;
 }
 
 int cmd_parse_help_only(const char *cmd, int argc, char **argv,
@@ -135,7 +222,7 @@ int cmd_parse_help_only(const char *cmd, int argc, char **argv,
 	int c;
 
 	optind = 0;
-	if ((c = cmd_getopt(cmd, argc, argv, "+:h", opts)) != -1)
+	if ((c = cmd_getopt(cmd, argc, argv, "h", opts)) != -1)
 		return c == 'h' ? cmd_help(usage) :
 				  cmd_usage_error(usage, NULL);
 	return -1;
@@ -149,7 +236,7 @@ int cmd_parse_flag(const char *cmd, int argc, char **argv, const char *usage,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char shortopts[] = { '+', ':', letter, 'h', '\0' };
+	const char shortopts[] = { letter, 'h', '\0' };
 	int c;
 
 	*flag = false;

@@ -53,10 +53,18 @@ struct subcommand {
 int cmd_dispatch(int argc, char **argv, const struct subcommand *subs,
 		 size_t n, const char *usage);
 
-/* getopt_long() that reports its own errors: unknown option or missing
- * argument print "vmailctl CMD: ..." to stderr and return '?'.  Reset
- * optind to 0 before the first call for a new argv.  shortopts should
- * start with "+:" (stop at the first operand; report missing values). */
+/*
+ * getopt_long() with options and operands in any order, whatever
+ * POSIXLY_CORRECT says: "user add ADDRESS --quota 2G" is "user add
+ * --quota 2G ADDRESS".  "--" ends the options: what follows is operands,
+ * even if it starts with '-'.  argv[0] is the (sub)command's own name,
+ * never an operand.  Set optind to 0 before the first call for a new
+ * argv; shortopts are the letters alone ("q:ph", no "+" or ":").  Once
+ * it returns -1, the operands are argv[optind..argc-1], in the order
+ * given (argv is permuted).  An unknown option, a missing value or a
+ * value given to an option that takes none prints "vmailctl: CMD: ..."
+ * to stderr (never the value: it may be a secret) and returns '?'.
+ */
 int cmd_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
 	       const struct option *longopts);
 

@@ -178,7 +178,7 @@ static int parse_show(int argc, char **argv, struct show_opts *o)
 	int c;
 
 	optind = 0;
-	while ((c = cmd_getopt("dkim show", argc, argv, "+:js:h", opts)) != -1) {
+	while ((c = cmd_getopt("dkim show", argc, argv, "js:h", opts)) != -1) {
 		if (c == 'j')
 			o->json = true;
 		else if (c == 's')

@@ -114,7 +114,7 @@ static int parse_flags(int argc, char **argv, struct setup_flags *f)
 	int c;
 
 	optind = 0;
-	while ((c = cmd_getopt("setup", argc, argv, "+:H:d:a:pm:q:h",
+	while ((c = cmd_getopt("setup", argc, argv, "H:d:a:pm:q:h",
 			       opts)) != -1) {
 		switch (c) {
 		case 'H': f->hostname = optarg; break;

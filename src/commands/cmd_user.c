@@ -232,7 +232,7 @@ static int parse_add(int argc, char **argv, struct add_args *a)
 	int c, ret;
 
 	optind = 0;
-	while ((c = cmd_getopt("user add", argc, argv, "+:q:pkh", opts)) != -1) {
+	while ((c = cmd_getopt("user add", argc, argv, "q:pkh", opts)) != -1) {
 		switch (c) {
 		case 'q': quota = optarg; break;
 		case 'p': a->password_stdin = true; break;
@@ -319,7 +319,7 @@ static int parse_del(int argc, char **argv, bool *purge, bool *force,
 	int c;
 
 	optind = 0;
-	while ((c = cmd_getopt("user del", argc, argv, "+:Pfh", opts)) != -1) {
+	while ((c = cmd_getopt("user del", argc, argv, "Pfh", opts)) != -1) {
 		switch (c) {
 		case 'P': *purge = true; break;
 		case 'f': *force = true; break;

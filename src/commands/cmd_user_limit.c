@@ -85,7 +85,7 @@ static int parse_limit_args(int argc, char **argv, struct limit_args *a)
 	int c;
 
 	optind = 0;
-	while ((c = cmd_getopt("user limit", argc, argv, "+:m:r:dh", opts)) !=
+	while ((c = cmd_getopt("user limit", argc, argv, "m:r:dh", opts)) !=
 	       -1) {
 		switch (c) {
 		case 'm': messages = optarg; break;
