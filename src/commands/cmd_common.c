@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "commands/cmd_common.h"
 #include "core/directory.h"
@@ -256,6 +257,27 @@ int cmd_parse_json_opts(const char *cmd, int argc, char **argv,
 			const char *usage, bool *json)
 {
 	return cmd_parse_flag(cmd, argc, argv, usage, "json", 'j', json);
+}
+
+int cmd_password_source(const char *cmd, const char *usage,
+			const char *name, bool from_stdin, bool prompt,
+			enum mailbox_password_source *src)
+{
+	char msg[160];
+
+	if (from_stdin && prompt) {
+		snprintf(msg, sizeof msg, "%s: --%s and --%s-stdin exclude "
+			 "each other", cmd, name, name);
+		return cmd_usage_error(usage, msg);
+	}
+	if (prompt && !isatty(STDIN_FILENO)) {
+		vm_err("%s: --%s asks on the terminal, and standard input is "
+		       "not one (in scripts, use --%s-stdin)", cmd, name, name);
+		return VM_EXIT_FAIL;
+	}
+	*src = prompt ? MAILBOX_PASSWORD_PROMPT :
+	       from_stdin ? MAILBOX_PASSWORD_STDIN : MAILBOX_PASSWORD_GENERATE;
+	return -1;
 }
 
 int cmd_flush_stdout(void)

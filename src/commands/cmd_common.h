@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/mailbox_password.h"
 #include "lib/config.h"
 #include "store/store.h"
 
@@ -84,6 +85,17 @@ int cmd_parse_flag(const char *cmd, int argc, char **argv, const char *usage,
 int cmd_parse_json_opts(const char *cmd, int argc, char **argv,
 			const char *usage, bool *json);
 
+
+/*
+ * Where a new password comes from, after the options --NAME-stdin
+ * (from_stdin) and --NAME (prompt; name is "password" or
+ * "admin-password"): neither is GENERATE.  Both together is a usage
+ * error; --NAME without a terminal on standard input fails now, before
+ * anything is done.  Returns -1 to go on (*src set), else the exit code.
+ */
+int cmd_password_source(const char *cmd, const char *usage,
+			const char *name, bool from_stdin, bool prompt,
+			enum mailbox_password_source *src);
 
 /* Print usage to stdout; VM_EXIT_OK.  (For -h/--help.) */
 int cmd_help(const char *usage);

@@ -3,13 +3,16 @@
  * Postfix + Dovecot virtual mail server.
  *
  *   vmailctl setup [--hostname FQDN] [--domain DOMAIN] [--admin ADDRESS]
- *                  [--admin-password-stdin] [--message-size-limit SIZE]
+ *                  [--admin-password-stdin | --admin-password]
+ *                  [--message-size-limit SIZE]
  *                  [--default-quota SIZE] [--antivirus | --no-antivirus]
  *                  [--spam rspamd|spamassassin]
  *
  * The first run needs --hostname and --domain; they are written to
  * /etc/vmail/vmail.conf, which later runs read (flags given again update
- * it).  The steps, in order, each in its own file (see setup.h):
+ * it).  An admin password given on standard input or the terminal is
+ * read and checked before anything changes.  The steps, in order, each
+ * in its own file (see setup.h):
  *
  *   1. settings: vmail.conf merged with the flags, written back
  *   2. the vmail user and group; /etc/vmail, /var/vmail, /var/lib/vmail
@@ -50,7 +53,8 @@
 
 static const char setup_usage[] =
 	"usage: vmailctl setup [--hostname FQDN] [--domain DOMAIN]\n"
-	"                      [--admin ADDRESS] [--admin-password-stdin]\n"
+	"                      [--admin ADDRESS]\n"
+	"                      [--admin-password-stdin | --admin-password]\n"
 	"                      [--message-size-limit SIZE] [--default-quota SIZE]\n"
 	"                      [--antivirus | --no-antivirus]\n"
 	"                      [--spam rspamd|spamassassin]\n"
@@ -71,6 +75,8 @@ static const char setup_usage[] =
 	"                              line of standard input (default: a\n"
 	"                              generated one, printed once when the\n"
 	"                              mailbox is created)\n"
+	"      --admin-password        ask for the admin password on the\n"
+	"                              terminal, twice, without echo\n"
 	"  -m, --message-size-limit SIZE\n"
 	"                              largest message accepted (e.g. 50M)\n"
 	"  -q, --default-quota SIZE    quota of new mailboxes (e.g. 2G; 0 or\n"
@@ -83,14 +89,16 @@ static const char setup_usage[] =
 	"                              by rspamd; [spam] engine)\n"
 	"  -h, --help                  show this help\n"
 	"\n"
-	"Local changes go in /etc/vmail/local/ (postfix-main.cf,\n"
-	"postfix-master.cf, dovecot.conf); setup keeps them.  See vmailctl(8).\n";
+	"Options may come in any order.  Local changes go in\n"
+	"/etc/vmail/local/ (postfix-main.cf, postfix-master.cf, dovecot.conf);\n"
+	"setup keeps them.  See vmailctl(8).\n";
 
 /* The command line, before it is merged into the settings. */
 struct setup_flags {
 	const char *hostname, *domain, *admin;
 	const char *message_size_limit, *default_quota;
-	bool admin_password_stdin;
+	bool admin_password_stdin, admin_password_prompt;
+	enum mailbox_password_source admin_password;   /* ... parsed */
 	int antivirus;                 /* -1 not given, 0 off, 1 on */
 	const char *spam;              /* --spam ENGINE, or NULL */
 	enum vm_spam_engine spam_engine;   /* ... parsed */
@@ -103,6 +111,7 @@ static int parse_flags(int argc, char **argv, struct setup_flags *f)
 		{ "domain", required_argument, NULL, 'd' },
 		{ "admin", required_argument, NULL, 'a' },
 		{ "admin-password-stdin", no_argument, NULL, 'p' },
+		{ "admin-password", no_argument, NULL, 'P' },
 		{ "message-size-limit", required_argument, NULL, 'm' },
 		{ "default-quota", required_argument, NULL, 'q' },
 		{ "antivirus", no_argument, NULL, 'V' },
@@ -121,6 +130,7 @@ static int parse_flags(int argc, char **argv, struct setup_flags *f)
 		case 'd': f->domain = optarg; break;
 		case 'a': f->admin = optarg; break;
 		case 'p': f->admin_password_stdin = true; break;
+		case 'P': f->admin_password_prompt = true; break;
 		case 'm': f->message_size_limit = optarg; break;
 		case 'q': f->default_quota = optarg; break;
 		case 'V': f->antivirus = 1; break;
@@ -141,11 +151,27 @@ static int parse_flags(int argc, char **argv, struct setup_flags *f)
 	if (optind < argc) {
 		char shown[80], msg[128];
 
+		/* "--admin-password SECRET": SECRET is not repeated. */
 		snprintf(msg, sizeof msg, "setup: unexpected argument '%s'",
+			 f->admin_password_prompt ? "..." :
 			 cmd_shown(argv[optind], shown));
 		return cmd_usage_error(setup_usage, msg);
 	}
-	return -1;
+	return cmd_password_source("setup", setup_usage, "admin-password",
+				   f->admin_password_stdin,
+				   f->admin_password_prompt, &f->admin_password);
+}
+
+/* The admin password the administrator chose, if any, read and checked
+ * now, before anything changes. */
+static bool read_admin_password(struct setup *st,
+				const struct setup_flags *f)
+{
+	if (f->admin_password == MAILBOX_PASSWORD_GENERATE)
+		return true;
+	return mailbox_password_read(f->admin_password, st->cfg.admin,
+				     st->admin_password_given,
+				     sizeof st->admin_password_given);
 }
 
 /* Apply the flags over the loaded settings, validating each. */
@@ -199,7 +225,7 @@ static int load_settings(struct setup *st, const struct setup_flags *f)
 	    (!st->cfg.domain[0] && !f->domain))
 		return cmd_usage_error(setup_usage, "the first setup needs "
 				       "--hostname and --domain");
-	if (!merge_flags(f, &st->cfg))
+	if (!merge_flags(f, &st->cfg) || !read_admin_password(st, f))
 		return VM_EXIT_FAIL;
 
 	vm_strlcpy(dir, path, sizeof dir);
@@ -371,11 +397,12 @@ int cmd_setup(int argc, char **argv)
 		vm_errno("out of memory");
 		return VM_EXIT_FAIL;
 	}
-	st->admin_password_stdin = flags.admin_password_stdin;
 	rc = load_settings(st, &flags);
 	if (rc < 0)
 		rc = run_steps(st);
 	vm_explicit_bzero(st->admin_password, sizeof st->admin_password);
+	vm_explicit_bzero(st->admin_password_given,
+			  sizeof st->admin_password_given);
 	free(st);
 	return rc;
 }

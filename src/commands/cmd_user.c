@@ -2,11 +2,12 @@
  * cmd_user.c - "vmailctl user ...": mailboxes, their passwords and
  * quotas.
  *
- *   vmailctl user add [--quota SIZE] [--password-stdin] [--keep-mail] ADDRESS
+ *   vmailctl user add [--quota SIZE] [--password-stdin | --password]
+ *                     [--keep-mail] ADDRESS
  *   vmailctl user del [--purge] [--force] ADDRESS
  *   vmailctl user list [--json] [DOMAIN]
  *   vmailctl user show [--json] ADDRESS
- *   vmailctl user passwd [--password-stdin] ADDRESS
+ *   vmailctl user passwd [--password-stdin | --password] ADDRESS
  *   vmailctl user quota ADDRESS SIZE
  *   vmailctl user limit [--messages N] [--recipients N] [--default] ADDRESS
  *                                              (cmd_user_limit.c)
@@ -19,6 +20,10 @@
  * by an earlier mailbox to a new one.  "del" settles the aliases that
  * deliver to the mailbox (core/alias_graph.h).  After a change, service_directory_changed() flushes
  * Dovecot's auth cache so it takes effect at once.
+ *
+ * Options and operands come in any order (cmd_getopt()).  With
+ * --password, add and passwd ask for the password on the terminal
+ * instead: twice, without echo.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -47,36 +52,41 @@
 #include "lib/validate.h"
 
 static const char user_usage[] =
-	"usage: vmailctl user add [--quota SIZE] [--password-stdin] "
-	"[--keep-mail] ADDRESS\n"
+	"usage: vmailctl user add [--quota SIZE] [--password-stdin | --password]\n"
+	"                         [--keep-mail] ADDRESS\n"
 	"       vmailctl user del [--purge] [--force] ADDRESS\n"
 	"       vmailctl user list [--json] [DOMAIN]\n"
 	"       vmailctl user show [--json] ADDRESS\n"
-	"       vmailctl user passwd [--password-stdin] ADDRESS\n"
+	"       vmailctl user passwd [--password-stdin | --password] ADDRESS\n"
 	"       vmailctl user quota ADDRESS SIZE\n"
 	"       vmailctl user limit [--messages N] [--recipients N] "
 	"[--default] ADDRESS\n"
 	"\n"
-	"Manage mailboxes.\n"
+	"Manage mailboxes.  Options and operands may come in any order;\n"
+	"'--' ends the options.\n"
 	"Run 'vmailctl user SUBCOMMAND --help' for details.\n";
 
 static const char add_usage[] =
-	"usage: vmailctl user add [--quota SIZE] [--password-stdin] "
-	"[--keep-mail] ADDRESS\n"
+	"usage: vmailctl user add [--quota SIZE] [--password-stdin | --password]\n"
+	"                         [--keep-mail] ADDRESS\n"
 	"\n"
 	"Create the mailbox ADDRESS in a hosted domain.  Without\n"
-	"--password-stdin a password is generated and printed once.  If an\n"
-	"earlier mailbox ADDRESS left its mail directory behind, this is\n"
-	"refused unless --keep-mail is given (or it is purged first with\n"
-	"'vmailctl user del --purge ADDRESS').\n"
+	"--password-stdin or --password a password is generated and printed\n"
+	"once.  If an earlier mailbox ADDRESS left its mail directory behind,\n"
+	"this is refused unless --keep-mail is given (or it is purged first\n"
+	"with 'vmailctl user del --purge ADDRESS').\n"
 	"\n"
 	"  -q, --quota SIZE      quota, e.g. 500M, 2G; 0 or 'unlimited' for\n"
 	"                        none (default: default_quota in vmail.conf)\n"
 	"  -p, --password-stdin  read the password from the first line of\n"
 	"                        standard input\n"
+	"      --password        ask for the password on the terminal, twice,\n"
+	"                        without echo (it takes no value)\n"
 	"  -k, --keep-mail       give the mail left by an earlier mailbox of\n"
 	"                        ADDRESS to the new one\n"
-	"  -h, --help            show this help\n";
+	"  -h, --help            show this help\n"
+	"\n"
+	"Options may also follow ADDRESS: 'user add alice@example.org -q 2G'.\n";
 
 static const char del_usage[] =
 	"usage: vmailctl user del [--purge] [--force] ADDRESS\n"
@@ -112,13 +122,15 @@ static const char show_usage[] =
 	"  -h, --help   show this help\n";
 
 static const char passwd_usage[] =
-	"usage: vmailctl user passwd [--password-stdin] ADDRESS\n"
+	"usage: vmailctl user passwd [--password-stdin | --password] ADDRESS\n"
 	"\n"
-	"Set a new password for ADDRESS.  Without --password-stdin a password\n"
-	"is generated and printed once.\n"
+	"Set a new password for ADDRESS.  Without --password-stdin or\n"
+	"--password a password is generated and printed once.\n"
 	"\n"
 	"  -p, --password-stdin  read the password from the first line of\n"
 	"                        standard input\n"
+	"      --password        ask for the password on the terminal, twice,\n"
+	"                        without echo (it takes no value)\n"
 	"  -h, --help            show this help\n";
 
 static const char quota_usage[] =
@@ -136,9 +148,10 @@ struct new_password {
 	char generated[MAILBOX_PASSWORD_GENERATED + 1];
 };
 
-static bool get_new_password(bool from_stdin, struct new_password *p)
+static bool get_new_password(enum mailbox_password_source src,
+			     const char *address, struct new_password *p)
 {
-	return mailbox_password_new(from_stdin, p->hash, sizeof p->hash,
+	return mailbox_password_new(src, address, p->hash, sizeof p->hash,
 				    p->generated, sizeof p->generated);
 }
 
@@ -206,6 +219,52 @@ static int address_operand(const char *cmd, int argc, char **argv,
 	return -1;
 }
 
+/* The password options of add and passwd: -p/--password-stdin, and
+ * --password (long only). */
+enum { OPT_PASSWORD = 256 };
+#define PASSWORD_OPTIONS \
+	{ "password-stdin", no_argument, NULL, 'p' }, \
+	{ "password", no_argument, NULL, OPT_PASSWORD }
+
+struct password_opts {
+	bool from_stdin, prompt;
+};
+
+/* If c is a password option, note it and return true. */
+static bool password_option(int c, struct password_opts *o)
+{
+	if (c == 'p')
+		o->from_stdin = true;
+	else if (c == OPT_PASSWORD)
+		o->prompt = true;
+	else
+		return false;
+	return true;
+}
+
+/* The ADDRESS operand of add and passwd, and where the password comes
+ * from.  Returns -1 to go on, else the exit code. */
+static int password_operands(const char *cmd, int argc, char **argv,
+			     const char *usage, const struct password_opts *o,
+			     char address[VM_ADDRESS_MAX + 1],
+			     enum mailbox_password_source *src)
+{
+	char msg[160];
+	int ret;
+
+	/* "--password SECRET": say why, without repeating SECRET. */
+	if (o->prompt && argc - optind > 1) {
+		snprintf(msg, sizeof msg, "%s: --password takes no value: it "
+			 "asks on the terminal (never put a password on the "
+			 "command line)", cmd);
+		return cmd_usage_error(usage, msg);
+	}
+	if ((ret = address_operand(cmd, argc, argv, usage, address)) >= 0)
+		return ret;
+	return cmd_password_source(cmd, usage, "password", o->from_stdin,
+				   o->prompt, src);
+}
+
 /* ---- add ----------------------------------------------------------- */
 
 struct add_args {
@@ -213,7 +272,7 @@ struct add_args {
 	char domain[VM_DOMAIN_MAX + 1];
 	uint64_t quota;
 	bool quota_given;
-	bool password_stdin;
+	enum mailbox_password_source password;
 	bool keep_mail;
 };
 
@@ -222,27 +281,29 @@ static int parse_add(int argc, char **argv, struct add_args *a)
 {
 	static const struct option opts[] = {
 		{ "quota", required_argument, NULL, 'q' },
-		{ "password-stdin", no_argument, NULL, 'p' },
+		PASSWORD_OPTIONS,
 		{ "keep-mail", no_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct password_opts pw = { false, false };
 	char local[VM_LOCALPART_MAX + 1];
 	const char *quota = NULL;
 	int c, ret;
 
 	optind = 0;
 	while ((c = cmd_getopt("user add", argc, argv, "q:pkh", opts)) != -1) {
-		switch (c) {
-		case 'q': quota = optarg; break;
-		case 'p': a->password_stdin = true; break;
-		case 'k': a->keep_mail = true; break;
-		case 'h': return cmd_help(add_usage);
-		default: return cmd_usage_error(add_usage, NULL);
-		}
+		if (c == 'q')
+			quota = optarg;
+		else if (c == 'k')
+			a->keep_mail = true;
+		else if (c == 'h')
+			return cmd_help(add_usage);
+		else if (!password_option(c, &pw))
+			return cmd_usage_error(add_usage, NULL);
 	}
-	if ((ret = address_operand("user add", argc, argv, add_usage,
-				   a->address)) >= 0)
+	if ((ret = password_operands("user add", argc, argv, add_usage, &pw,
+				     a->address, &a->password)) >= 0)
 		return ret;
 	split_address(a->address, local, sizeof local, a->domain,
 		      sizeof a->domain);
@@ -294,7 +355,7 @@ static int user_add(int argc, char **argv)
 		a.quota = cfg.default_quota;
 	ret = VM_EXIT_FAIL;
 	if (can_add(s, &a, cfg.mail_root) &&
-	    get_new_password(a.password_stdin, &p)) {
+	    get_new_password(a.password, a.address, &p)) {
 		enum store_status st = store_begin(s);
 		if (st == STORE_OK)
 			st = store_mailbox_add(s, a.address, p.hash, a.quota);
@@ -694,25 +755,45 @@ static int user_show(int argc, char **argv)
 
 /* ---- passwd -------------------------------------------------------- */
 
+/* Options and operand; returns -1 to go on, else an exit code. */
+static int parse_passwd(int argc, char **argv, char *address,
+			enum mailbox_password_source *src)
+{
+	static const struct option opts[] = {
+		PASSWORD_OPTIONS,
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct password_opts pw = { false, false };
+	int c;
+
+	optind = 0;
+	while ((c = cmd_getopt("user passwd", argc, argv, "ph", opts)) != -1) {
+		if (c == 'h')
+			return cmd_help(passwd_usage);
+		if (!password_option(c, &pw))
+			return cmd_usage_error(passwd_usage, NULL);
+	}
+	return password_operands("user passwd", argc, argv, passwd_usage, &pw,
+				 address, src);
+}
+
 static int user_passwd(int argc, char **argv)
 {
 	char address[VM_ADDRESS_MAX + 1];
 	struct new_password p = { "", "" };
-	bool from_stdin;
+	enum mailbox_password_source src;
 	struct store *s;
 	int ret, exists;
 
-	if ((ret = cmd_parse_flag("user passwd", argc, argv, passwd_usage,
-				  "password-stdin", 'p', &from_stdin)) >= 0 ||
-	    (ret = address_operand("user passwd", argc, argv, passwd_usage,
-				   address)) >= 0)
+	if ((ret = parse_passwd(argc, argv, address, &src)) >= 0)
 		return ret;
 	if (!(s = cmd_open_store()))
 		return VM_EXIT_FAIL;
 	ret = VM_EXIT_FAIL;
 	if ((exists = directory_mailbox_exists(s, address)) == 0)
 		no_such_mailbox(address);
-	if (exists > 0 && get_new_password(from_stdin, &p)) {
+	if (exists > 0 && get_new_password(src, address, &p)) {
 		enum store_status st = store_begin(s);
 		if (st == STORE_OK)
 			st = store_mailbox_set_password(s, address, p.hash);

@@ -48,8 +48,7 @@ static bool random_bytes(void *buf, size_t n)
 	return true;
 }
 
-/* Length and character checks shared by hashing. */
-static bool acceptable(const char *plain, char *why, size_t whylen)
+bool password_acceptable(const char *plain, char *why, size_t whylen)
 {
 	size_t n = strnlen(plain, VM_PASSWORD_MAX + 1);
 
@@ -96,7 +95,7 @@ bool password_hash(const char *plain, char *out, size_t outlen,
 	char hash[CRYPT_OUTPUT_SIZE];
 	bool ok;
 
-	if (!acceptable(plain, why, whylen))
+	if (!password_acceptable(plain, why, whylen))
 		return false;
 	if (!random_bytes(rnd, sizeof rnd))
 		return vm_why(why, whylen, "cannot get random bytes: %s",

@@ -25,6 +25,10 @@
 bool password_hash(const char *plain, char *out, size_t outlen,
 		   char *why, size_t whylen);
 
+/* The checks of password_hash() alone (length, no control characters),
+ * to refuse a password before asking for it a second time. */
+bool password_acceptable(const char *plain, char *why, size_t whylen);
+
 /* Verify plain against a stored "{CRYPT}..." hash. */
 bool password_verify(const char *plain, const char *stored);
 

@@ -49,7 +49,9 @@ struct setup {
 	char dovecot_family[8];        /* "2.3" or "2.4" */
 	uid_t vmail_uid;
 	gid_t vmail_gid;
-	bool admin_password_stdin;
+	/* The admin password the administrator chose (standard input or
+	 * the terminal), read before anything changed; "": generate one. */
+	char admin_password_given[VM_PASSWORD_MAX + 1];
 
 	/* Results, for the service step and the summary. */
 	bool postfix_changed;          /* a Postfix file was rewritten */

@@ -6,9 +6,10 @@
  * Each is created only when absent; what an administrator changed since
  * (another destination for postmaster@, say) is left alone.  The admin
  * mailbox gets a generated password, shown once in the summary, or the
- * one read from standard input (--admin-password-stdin); given again on
- * a later run, a password from stdin replaces the stored one only if it
- * differs.  All changes are one transaction.
+ * one the administrator gave (--admin-password-stdin or --admin-password,
+ * read by cmd_setup.c before anything changed); given again on a later
+ * run, it replaces the stored one only if it differs.  All changes are
+ * one transaction.
  */
 #include <stdio.h>
 #include <string.h>
@@ -66,19 +67,18 @@ static bool ensure_domain(struct store *s, struct setup *st, const char *name)
 	return true;
 }
 
-/* An existing admin mailbox: replace its password with the one on
- * stdin, if one was asked for and it differs. */
+/* An existing admin mailbox: replace its password with the one given,
+ * if one was and it differs. */
 static bool update_admin_password(struct store *s, struct setup *st,
 				  const char *stored)
 {
-	char plain[VM_PASSWORD_MAX + 1], hash[VM_HASH_MAX], why[128] = "";
+	const char *plain = st->admin_password_given;
+	char hash[VM_HASH_MAX], why[128] = "";
 	enum store_status rc;
 	bool ok = true;
 
-	if (!st->admin_password_stdin)
+	if (!plain[0])
 		return true;
-	if (!vm_read_secret_stdin(plain, sizeof plain))
-		return false;
 	if (!password_verify(plain, stored)) {
 		if (!password_hash(plain, hash, sizeof hash, why, sizeof why)) {
 			vm_err("admin password rejected: %s", why);
@@ -92,7 +92,6 @@ static bool update_admin_password(struct store *s, struct setup *st,
 			st->directory_changed = true;
 		}
 	}
-	vm_explicit_bzero(plain, sizeof plain);
 	vm_explicit_bzero(hash, sizeof hash);
 	return ok;
 }
@@ -110,8 +109,11 @@ static bool ensure_admin(struct store *s, struct setup *st)
 	if (have > 0)
 		return update_admin_password(s, st, stored);
 	vm_progress("Creating the admin mailbox %s", addr);
-	if (!mailbox_password_new(st->admin_password_stdin, hash, sizeof hash,
-				  st->admin_password,
+	if (st->admin_password_given[0] ?
+	    !mailbox_password_hash(st->admin_password_given, hash,
+				   sizeof hash) :
+	    !mailbox_password_new(MAILBOX_PASSWORD_GENERATE, addr, hash,
+				  sizeof hash, st->admin_password,
 				  sizeof st->admin_password))
 		return false;
 	rc = store_mailbox_add(s, addr, hash, st->cfg.default_quota);

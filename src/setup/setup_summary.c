@@ -139,7 +139,7 @@ static void print_admin(const struct setup *st)
 		       "            'vmailctl user passwd %s')\n",
 		       st->admin_password, st->cfg.admin);
 	else if (st->admin_created)
-		printf("  password  as given on standard input\n");
+		printf("  password  the one given (standard input or terminal)\n");
 	else
 		printf("  password  unchanged (mailbox already existed)\n");
 	printf("  clients   IMAP %s, port 993 (TLS) or 143 (STARTTLS);\n"
