@@ -118,8 +118,8 @@ class _Run:
             data = os.read(self.report, 4096)
             self.events += data.decode().splitlines()
 
-    def _event(self, prefix):
-        deadline = time.monotonic() + TIMEOUT
+    def _event(self, prefix, timeout=TIMEOUT):
+        deadline = time.monotonic() + timeout
         while True:
             for i, e in enumerate(self.events):
                 if e.startswith("error "):
@@ -128,7 +128,7 @@ class _Run:
                     del self.events[i]
                     return e
             if time.monotonic() > deadline:
-                raise Timeout(f"no '{prefix.strip()}' within {TIMEOUT}s; "
+                raise Timeout(f"no '{prefix.strip()}' within {timeout}s; "
                               f"terminal: {self.out!r}")
             self._pump(0.2)
 
@@ -146,8 +146,8 @@ class _Run:
         self.seen = len(self.out)
         return _echoes(self.master)
 
-    def finish(self):
-        code = int(self._event("exit ").split()[1])
+    def finish(self, timeout=TIMEOUT):
+        code = int(self._event("exit ", timeout).split()[1])
         self._pump(0.2)
         echo = _echoes(self.master)
         os.waitpid(self.shell, 0)
@@ -156,10 +156,11 @@ class _Run:
         return code, echo
 
 
-def drive(argv, actions):
+def drive(argv, actions, timeout=TIMEOUT):
     """Run argv on a pty; actions: ("send", text), ("raw", bytes),
     ("signal", name), ("stop", None). Returns the JSON object of the
-    module's doc as a dict."""
+    module's doc as a dict. timeout: seconds the program may take to end
+    after the last action (each prompt may take TIMEOUT)."""
     run = _Run(argv)
     res = {"echo_at_prompt": [], "echo_stopped": []}
     for kind, arg in actions:
@@ -175,7 +176,7 @@ def drive(argv, actions):
             run._event("stopped")
             res["echo_stopped"].append(_echoes(run.master))
             os.kill(run.pid, signal.SIGCONT)
-    res["exit"], res["echo_after"] = run.finish()
+    res["exit"], res["echo_after"] = run.finish(timeout)
     res["transcript"] = run.out.decode("utf-8", "replace")
     return res
 
