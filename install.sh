@@ -57,7 +57,8 @@ Install vmail on this Debian or Ubuntu machine, in five steps:
 --hostname and --domain are needed the first time only; they are kept
 in /etc/vmail/vmail.conf.  Every option is passed to "vmailctl setup":
   --hostname FQDN  --domain DOMAIN  --admin ADDRESS
-  --admin-password-stdin  --message-size-limit SIZE  --default-quota SIZE
+  --admin-password-stdin  --admin-password (asks on the terminal)
+  --message-size-limit SIZE  --default-quota SIZE
   --no-antivirus  --antivirus  --spam rspamd|spamassassin
 --no-antivirus leaves out ClamAV (clamav-daemon, clamav-freshclam) and
 turns virus scanning off; it saves the 1-1.5 GB of RAM clamd needs.
