@@ -207,27 +207,30 @@ static void expect_message(const char **words, const char *want)
 
 static void test_messages(void **state)
 {
+	const struct { const char **words; const char *want; } cases[] = {
+		{ ARGS("add", "a", "--bogus"),
+		  "vmailctl: user add: unknown option '--bogus'\n" },
+		{ ARGS("add", "a", "--bogus=hunter2"),
+		  "unknown option '--bogus'\n" },
+		{ ARGS("add", "a", "--password=hunter2"),
+		  "option '--password' takes no value\n" },
+		{ ARGS("add", "a", "--pass"), "ambiguous option '--pass'" },
+		{ ARGS("add", "a", "-q"), "missing value for option '-q'\n" },
+		{ ARGS("add", "a", "--quota"),
+		  "missing value for option '--quota'\n" },
+		{ ARGS("add", "-pZ"), "unknown option '-Z'\n" },
+		/* The element before a bad short option is not named. */
+		{ ARGS("add", "--json", "-jZ"), "unknown option '-Z'\n" },
+		{ ARGS("quota", "a", "-5M"),
+		  "unknown option '-5' (an operand that starts with '-' "
+		  "goes after '--')\n" },
+		{ ARGS("add", "-\x01"), "unknown option '-?'\n" },
+		{ ARGS("add", "-\xe9"), "unknown option '-?'\n" },
+	};
+
 	(void)state;
-	expect_message(ARGS("add", "a", "--bogus"),
-		       "vmailctl: user add: unknown option '--bogus'\n");
-	expect_message(ARGS("add", "a", "--bogus=hunter2"),
-		       "unknown option '--bogus'\n");
-	expect_message(ARGS("add", "a", "--password=hunter2"),
-		       "option '--password' takes no value\n");
-	expect_message(ARGS("add", "a", "--pass"),
-		       "ambiguous option '--pass'");
-	expect_message(ARGS("add", "a", "-q"),
-		       "missing value for option '-q'\n");
-	expect_message(ARGS("add", "a", "--quota"),
-		       "missing value for option '--quota'\n");
-	expect_message(ARGS("add", "-pZ"), "unknown option '-Z'\n");
-	/* The element before a bad short option is not named. */
-	expect_message(ARGS("add", "--json", "-jZ"), "unknown option '-Z'\n");
-	expect_message(ARGS("quota", "a", "-5M"),
-		       "unknown option '-5' (an operand that starts with '-' "
-		       "goes after '--')\n");
-	expect_message(ARGS("add", "-\x01"), "unknown option '-?'\n");
-	expect_message(ARGS("add", "-\xe9"), "unknown option '-?'\n");
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+		expect_message(cases[i].words, cases[i].want);
 }
 
 int main(void)
