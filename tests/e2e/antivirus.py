@@ -55,7 +55,26 @@ def stop_clamd(guest):
     wait_until(lambda: not clamd_pid(guest), f"[{guest.suite}] clamd to stop")
 
 
+# The first release of vmail (the upgrade guests run it before HEAD) left
+# clamd's start condition to Debian's unit, which wants the official main
+# and daily databases that freshclam would fetch; the tests' own database
+# has another name. On those guests this test-environment drop-in stands
+# in for the official files (HEAD's own drop-in, vmail.conf in the same
+# directory, replaces the condition anyway).
+E2E_DROPIN_DIR = "/etc/systemd/system/clamav-daemon.service.d"
+E2E_DROPIN = E2E_DROPIN_DIR + "/00-vmail-e2e-signatures.conf"
+E2E_DROPIN_TEXT = """# Test environment only (tests/e2e/antivirus.py): the tests' signature
+# database stands in for the official main.cvd and daily.cvd.
+[Unit]
+ConditionPathExistsGlob=
+ConditionPathExistsGlob=/var/lib/clamav/*.ndb
+"""
+
+
 def prepare(guest):
+    if guest.kind == "upgrade" and guest.read(E2E_DROPIN) != E2E_DROPIN_TEXT:
+        guest.run(["sh", "-c", f"mkdir -p {E2E_DROPIN_DIR} && cat > {E2E_DROPIN} && "
+                   "systemctl daemon-reload"], input=E2E_DROPIN_TEXT)
     if guest.run(["cat", SIGNATURE_DB], check=False).stdout != SIGNATURE.encode():
         guest.run(["sh", "-c", f"cat > {SIGNATURE_DB} && chown clamav:clamav {SIGNATURE_DB}"],
                   input=SIGNATURE.encode())
