@@ -21,13 +21,7 @@ static const char map_header[] =
 
 bool send_limits_map_path(char *out, size_t size)
 {
-	const char *conf = config_path();
-	const char *slash = strrchr(conf, '/');
-
-	if (!slash)
-		return vm_snprintf(out, size, "%s", SEND_LIMITS_MAP_NAME);
-	return vm_snprintf(out, size, "%.*s/%s", (int)(slash - conf), conf,
-			   SEND_LIMITS_MAP_NAME);
+	return rspamd_map_path(SEND_LIMITS_MAP_NAME, out, size);
 }
 
 static void print_limit(struct vm_buf *b, int64_t v)
