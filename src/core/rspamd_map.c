@@ -47,3 +47,16 @@ int rspamd_map_write(struct store *s, enum store_status st,
 	free(text);
 	return rc;
 }
+
+int rspamd_map_sync(struct store *s, const char *name,
+		    enum store_status (*fill)(struct store *, struct vm_buf *))
+{
+	struct vm_buf b = VM_BUF_INIT;
+	char path[4096];
+
+	if (!rspamd_map_path(name, path, sizeof path)) {
+		vm_err("%s: path too long", config_path());
+		return -1;
+	}
+	return rspamd_map_write(s, fill(s, &b), &b, path);
+}

@@ -35,4 +35,9 @@ struct vm_buf;
 int rspamd_map_write(struct store *s, enum store_status st,
 		     struct vm_buf *b, const char *path);
 
+/* The same for a map beside vmail.conf (rspamd_map_path(name)) whose
+ * text fill() puts into the buffer from the store. */
+int rspamd_map_sync(struct store *s, const char *name,
+		    enum store_status (*fill)(struct store *, struct vm_buf *));
+
 #endif

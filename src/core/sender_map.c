@@ -13,8 +13,6 @@
 #include "core/rspamd_map.h"
 #include "core/sender_map.h"
 #include "lib/buf.h"
-#include "lib/config.h"
-#include "lib/diag.h"
 
 static const char map_header[] =
 	"# senders.map - which logins own which sender addresses, read by\n"
@@ -229,12 +227,5 @@ bool sender_map_path(char *out, size_t size)
 
 int sender_map_sync(struct store *s)
 {
-	struct vm_buf b = VM_BUF_INIT;
-	char path[4096];
-
-	if (!sender_map_path(path, sizeof path)) {
-		vm_err("%s: path too long", config_path());
-		return -1;
-	}
-	return rspamd_map_write(s, sender_map_text(s, &b), &b, path);
+	return rspamd_map_sync(s, SENDER_MAP_NAME, sender_map_text);
 }
