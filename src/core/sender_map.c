@@ -61,10 +61,10 @@ static void strings_free(struct strings *l)
 }
 
 /* What the listings collect, in pairs of strings:
- *   domains    (name, NULL) of each active domain, sorted by name
- *   mailboxes  (address, domain) of each active mailbox
- *   aliases    (source, destination) of each alias row, and its
- *              domain (the third string)
+ *   domains        (name, NULL) of each active domain (sorted before use)
+ *   mailboxes      (address, domain) of each active mailbox
+ *   aliases        (source, destination) of each alias row
+ *   alias_domains  (domain, NULL) of the same row, at the same index
  */
 struct directory_copy {
 	struct strings domains, mailboxes, aliases, alias_domains;
