@@ -47,6 +47,17 @@ def _seconds(postconf_value):
 
 
 def test_723_time_limits_nest(guest):
+    _assert_limits_nest(guest)
+
+
+def test_723_time_limits_nest_with_spamassassin(guest, spamassassin):
+    """The same with [spam] engine = spamassassin (spamd's time counts)."""
+    assert configdump(guest, "external_services").get("spamassassin"), \
+        f"[{guest.name}] spamd is not configured"
+    _assert_limits_nest(guest)
+
+
+def _assert_limits_nest(guest):
     options = configdump(guest, "options")
     task = float(options["task_timeout"])
     dns = options.get("dns", {})
