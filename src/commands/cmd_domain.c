@@ -158,10 +158,8 @@ static int delete_domain(struct store *s, const char *name, bool force,
 		store_rollback(s);   /* reported */
 		return VM_EXIT_FAIL;
 	}
-	if (st == STORE_OK)
-		st = store_commit(s);
-	if (st == STORE_OK)
-		return VM_EXIT_OK;
+	if (st == STORE_OK)   /* commits, and rewrites the sender map */
+		return directory_commit(s, st);
 	store_rollback(s);
 	if (st == STORE_NOT_FOUND)
 		vm_err("domain '%s' is not hosted", name);

@@ -360,6 +360,8 @@ static int run_steps(struct setup *st)
 	if (!setup_dovecot_family(st->dovecot_family,
 				  sizeof st->dovecot_family))
 		return VM_EXIT_FAIL;
+	if (!setup_postfix_features(&st->postfix))
+		return VM_EXIT_FAIL;
 	/* Until the services have converged, a failure leaves new files
 	 * behind that their daemons have not read: record which, so that
 	 * the next run reloads them (setup_pending.c). */

@@ -3,9 +3,13 @@
  * directory.h).
  *
  * The lookups ask the store for the one row and ignore its fields:
- * existence is all they report.
+ * existence is all they report.  directory_commit() also brings rspamd's
+ * map of sender addresses (sender_map.h) in step with the change, so
+ * that every command that changes mailboxes, aliases or domains keeps it
+ * right without a call of its own.
  */
 #include "core/directory.h"
+#include "core/sender_map.h"
 #include "lib/diag.h"
 
 static int ignore_domain(const struct store_domain *d, void *ctx)
@@ -61,10 +65,26 @@ int directory_fail(struct store *s, enum store_status st)
 
 int directory_commit(struct store *s, enum store_status st)
 {
-	if (st == STORE_OK)
+	bool map_written = false;
+
+	/* The map is written from inside the transaction, which sees the
+	 * change: a map that cannot be written undoes it (sender_map_sync
+	 * said why), and one written for a commit that then fails is
+	 * written again from what the rollback left. */
+	if (st == STORE_OK) {
+		if (sender_map_sync(s) < 0) {
+			store_rollback(s);
+			vm_err("nothing was changed");
+			return VM_EXIT_FAIL;
+		}
+		map_written = true;
 		st = store_commit(s);
+	}
 	if (st == STORE_OK)
 		return VM_EXIT_OK;
 	store_rollback(s);
-	return directory_fail(s, st);
+	directory_fail(s, st);
+	if (map_written)
+		sender_map_sync(s);
+	return VM_EXIT_FAIL;
 }

@@ -34,8 +34,11 @@ bool directory_require_domain(struct store *s, const char *domain);
 int directory_fail(struct store *s, enum store_status st);
 
 /* End a write transaction: commit if st is STORE_OK; otherwise (or if
- * the commit fails) roll back and report why.  VM_EXIT_OK or
- * VM_EXIT_FAIL. */
+ * the commit fails) roll back and report why.  Before the commit,
+ * rspamd's sender map is rewritten from the changed directory
+ * (sender_map_sync); if that fails, the change is rolled back.
+ * VM_EXIT_OK (committed, map in step) or VM_EXIT_FAIL (nothing
+ * changed). */
 int directory_commit(struct store *s, enum store_status st);
 
 #endif

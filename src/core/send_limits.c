@@ -2,14 +2,10 @@
  * send_limits.c - write the map of users' own hourly sending limits for
  * rspamd (see send_limits.h).
  */
-#include <string.h>
 
 #include "core/rspamd_map.h"
 #include "core/send_limits.h"
 #include "lib/buf.h"
-#include "lib/config.h"
-#include "lib/diag.h"
-#include "lib/str.h"
 
 static const char map_header[] =
 	"# ratelimit.map - hourly sending limits of single users, read by\n"
@@ -21,13 +17,7 @@ static const char map_header[] =
 
 bool send_limits_map_path(char *out, size_t size)
 {
-	const char *conf = config_path();
-	const char *slash = strrchr(conf, '/');
-
-	if (!slash)
-		return vm_snprintf(out, size, "%s", SEND_LIMITS_MAP_NAME);
-	return vm_snprintf(out, size, "%.*s/%s", (int)(slash - conf), conf,
-			   SEND_LIMITS_MAP_NAME);
+	return rspamd_map_path(SEND_LIMITS_MAP_NAME, out, size);
 }
 
 static void print_limit(struct vm_buf *b, int64_t v)
@@ -50,17 +40,15 @@ static int map_line(const struct store_mailbox *m, void *ctx)
 	return 0;
 }
 
+/* The map's text: the header, then the lines of a listing. */
+static enum store_status map_text(struct store *s, struct vm_buf *b)
+{
+	vm_buf_printf(b, "%s", map_header);
+	/* store_mailbox_list orders by domain and local part. */
+	return store_mailbox_list(s, NULL, map_line, b);
+}
+
 int send_limits_sync_map(struct store *s)
 {
-	struct vm_buf b = VM_BUF_INIT;
-	char path[4096];
-
-	if (!send_limits_map_path(path, sizeof path)) {
-		vm_err("%s: path too long", config_path());
-		return -1;
-	}
-	vm_buf_printf(&b, "%s", map_header);
-	/* store_mailbox_list orders by domain and local part. */
-	return rspamd_map_write(s, store_mailbox_list(s, NULL, map_line, &b),
-				&b, path);
+	return rspamd_map_sync(s, SEND_LIMITS_MAP_NAME, map_text);
 }

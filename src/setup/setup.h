@@ -6,6 +6,8 @@
  *   setup_database.c   the directory database: created or migrated, out
  *                      of WAL mode, readable by Postfix and Dovecot only
  *   setup_dovecot.c    which Dovecot template family (2.3 or 2.4) to use
+ *   setup_postfix.c    what this Postfix release supports (smuggling
+ *                      protection)
  *   setup_render.c     render the templates, validate, install
  *   setup_local.c      the administrator's overrides in /etc/vmail/local
  *   setup_check.c      "postfix check", "doveconf -n", "sievec" and
@@ -40,6 +42,39 @@
 #define SETUP_POSTFIX_MAP_DIR "/etc/postfix/vmail"
 #define SETUP_DOVECOT_DIR "/etc/dovecot"
 
+/*
+ * Time limits of a message's scan, in seconds, rendered into the rspamd
+ * and Postfix templates (options.inc explains them).  Each waits for
+ * the ones inside it, so a slow scan ends in rspamd's own verdict (or
+ * its 4xx) and no message is refused for ever only for being slow:
+ *   the checks put together < task_timeout < the milter worker's
+ *   timeout < Postfix's milter_content_timeout
+ */
+#define SETUP_CLAMD_TIMEOUT 30        /* per try, antivirus.conf */
+#define SETUP_CLAMD_RETRANSMITS 1
+#define SETUP_SPAMD_TIMEOUT 6         /* one try, external_services.conf */
+#define SETUP_DNS_TIMEOUT 1           /* per try, options.inc */
+#define SETUP_DNS_RETRANSMITS 5
+#define SETUP_DNS_CHAINED 3           /* lookups waiting for one another */
+#define SETUP_REDIS_REQUESTS 4        /* 1 s each, one after another */
+#define SETUP_TASK_TIMEOUT 100
+#define SETUP_PROXY_TIMEOUT 120
+#define SETUP_MILTER_CONTENT_TIMEOUT 150
+_Static_assert(SETUP_CLAMD_TIMEOUT * (SETUP_CLAMD_RETRANSMITS + 1) +
+	       SETUP_SPAMD_TIMEOUT +
+	       SETUP_DNS_TIMEOUT * SETUP_DNS_RETRANSMITS * SETUP_DNS_CHAINED +
+	       SETUP_REDIS_REQUESTS < SETUP_TASK_TIMEOUT &&
+	       SETUP_TASK_TIMEOUT < SETUP_PROXY_TIMEOUT &&
+	       SETUP_PROXY_TIMEOUT < SETUP_MILTER_CONTENT_TIMEOUT,
+	       "the scan's time limits must nest");
+
+/* What this Postfix release supports (setup_postfix.c). */
+struct postfix_features {
+	char bare_newline[16];     /* smtpd_forbid_bare_newline: "normalize"
+				      (or "yes" where that is all it knows) */
+	bool unauth_pipelining;    /* smtpd_forbid_unauth_pipelining known */
+};
+
 /* Everything the steps need to know, filled in as setup goes. */
 struct setup {
 	struct vm_config cfg;
@@ -47,6 +82,7 @@ struct setup {
 	char local_dir[PATH_MAX];      /* /etc/vmail/local */
 	char vmailctl[PATH_MAX];       /* absolute path of this program */
 	char dovecot_family[8];        /* "2.3" or "2.4" */
+	struct postfix_features postfix;
 	uid_t vmail_uid;
 	gid_t vmail_gid;
 	/* The admin password the administrator chose (standard input or
@@ -85,6 +121,16 @@ bool setup_database(struct setup *st);
  * (>= 8 bytes).  Prints why and returns false if Dovecot is missing or
  * of a version vmail has no templates for. */
 bool setup_dovecot_family(char *family, size_t size);
+
+/* setup_postfix.c: what this Postfix supports, from "postconf -d".
+ * Prints why and returns false if Postfix is missing or has no
+ * protection against SMTP smuggling.  The parser alone (for tests):
+ * postconf_out is the output of "postconf -d"; false with the reason in
+ * why. */
+bool setup_postfix_features(struct postfix_features *f);
+bool postfix_features_parse(const char *postconf_out,
+			    struct postfix_features *f, char *why,
+			    size_t whylen);
 
 /* setup_render.c: render, validate and install every configuration
  * file; sets postfix_changed / dovecot_changed. */
@@ -127,6 +173,12 @@ bool setup_check_sieve(const char *config_file, const char *script);
  * from DIR/local.d (files of live_local_dir that setup does not manage
  * are linked in, and override.d is the live one). */
 bool setup_check_rspamd(const char *dir, const char *live_local_dir);
+/* Drop from rspamadm's stderr (in place) what is not about the
+ * configuration: "address resolution for NAME failed: ..." lines, each
+ * with the "cannot read servers definition" line that may follow it
+ * (the public fuzzy-hash servers, when this machine cannot resolve
+ * their names). */
+void setup_rspamd_drop_noise(char *text);
 
 /* setup_sieve.c: compile an installed global Sieve script (sievec -c
  * config_file, the live dovecot.conf just written), so that Dovecot,

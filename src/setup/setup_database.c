@@ -3,7 +3,8 @@
  *
  * Created, or its schema migrated (store_open() keeps a copy first);
  * out of WAL mode; readable by Postfix and Dovecot and by nobody else
- * (store_grant_readers()); and rspamd's map of users' sending limits.
+ * (store_grant_readers()); and rspamd's maps of users' sending limits
+ * and of who owns which sender address.
  *
  * Leaving WAL mode (a database made by the first release) needs every
  * other connection to it closed, and Postfix's proxymap and Dovecot's
@@ -17,6 +18,7 @@
 
 #include "setup/setup.h"
 #include "core/send_limits.h"
+#include "core/sender_map.h"
 #include "lib/diag.h"
 #include "lib/service.h"
 #include "store/store.h"
@@ -59,7 +61,7 @@ static bool leave_wal_with_readers_stopped(struct setup *st, struct store *s)
 bool setup_database(struct setup *st)
 {
 	struct store *s;
-	int rc;
+	int rc, senders;
 
 	vm_progress("Opening the directory %s", st->cfg.database);
 	if (!(s = store_open(st->cfg.database, true)))
@@ -68,11 +70,16 @@ bool setup_database(struct setup *st)
 		store_close(s);
 		return false;
 	}
-	/* Users' own sending limits, for rspamd (which must find the map
-	 * when it starts); also brings it back after an upgrade. */
+	/* Users' own sending limits and who owns which sender address, for
+	 * rspamd (which must find the maps when it starts); this also
+	 * brings them back after an upgrade. */
 	rc = send_limits_sync_map(s);
+	senders = rc < 0 ? -1 : sender_map_sync(s);
 	store_close(s);
 	if (rc > 0)
 		vm_progress("Wrote the sending limits map");
-	return rc >= 0 && store_grant_readers(st->cfg.database) >= 0;
+	if (senders > 0)
+		vm_progress("Wrote the map of sender addresses");
+	return rc >= 0 && senders >= 0 &&
+	       store_grant_readers(st->cfg.database) >= 0;
 }

@@ -194,12 +194,12 @@ bool setup_directory(struct setup *st)
 		return false;
 	}
 	ok = populate(s, st);
-	if (ok && (rc = store_commit(s)) != STORE_OK) {
-		directory_fail(s, rc);
+	/* rspamd's map of sender addresses follows (directory_commit). */
+	if (ok && directory_commit(s, STORE_OK) != VM_EXIT_OK)
 		ok = false;
-	}
-	if (!ok) {
+	else if (!ok)
 		store_rollback(s);
+	if (!ok) {
 		st->admin_created = false;
 		vm_explicit_bzero(st->admin_password, sizeof st->admin_password);
 	}

@@ -44,6 +44,7 @@
 
 #include "setup/setup.h"
 #include "core/send_limits.h"
+#include "core/sender_map.h"
 #include "lib/buf.h"
 #include "lib/config.h"
 #include "lib/diag.h"
@@ -146,16 +147,37 @@ static bool set_spamd_options(struct tvars *v)
 	return ok;
 }
 
+/* The scan's time limits (setup.h), in seconds. */
+static bool set_timeouts(struct tvars *v)
+{
+	static const struct { const char *name; int value; } t[] = {
+		{ "clamd_timeout", SETUP_CLAMD_TIMEOUT },
+		{ "clamd_retransmits", SETUP_CLAMD_RETRANSMITS },
+		{ "spamd_timeout", SETUP_SPAMD_TIMEOUT },
+		{ "dns_timeout", SETUP_DNS_TIMEOUT },
+		{ "dns_retransmits", SETUP_DNS_RETRANSMITS },
+		{ "task_timeout", SETUP_TASK_TIMEOUT },
+		{ "proxy_timeout", SETUP_PROXY_TIMEOUT },
+		{ "milter_content_timeout", SETUP_MILTER_CONTENT_TIMEOUT },
+	};
+	bool ok = true;
+
+	for (size_t i = 0; ok && i < sizeof t / sizeof t[0]; i++)
+		ok = tvars_setf(v, t[i].name, "%d", t[i].value);
+	return ok;
+}
+
 static struct tvars *make_vars(const struct setup *st, const char *map_dir)
 {
 	struct tvars *v = tvars_new();
 	const struct vm_config *c = &st->cfg;
-	char limits_map[PATH_MAX];
+	char limits_map[PATH_MAX], senders_map[PATH_MAX];
 	bool ok;
 
 	if (!v)
 		return NULL;
 	ok = send_limits_map_path(limits_map, sizeof limits_map) &&
+	     sender_map_path(senders_map, sizeof senders_map) &&
 	     tvars_set(v, "hostname", c->hostname) &&
 	     tvars_set(v, "domain", c->domain) &&
 	     tvars_set(v, "admin", c->admin) &&
@@ -188,6 +210,11 @@ static struct tvars *make_vars(const struct setup *st, const char *map_dir)
 	     tvars_setf(v, "recipients_per_hour", "%lu",
 			(unsigned long)c->recipients_per_hour) &&
 	     tvars_set(v, "ratelimit_map", limits_map) &&
+	     tvars_set(v, "sender_map", senders_map) &&
+	     tvars_set(v, "bare_newline", st->postfix.bare_newline) &&
+	     tvars_set(v, "forbid_unauth_pipelining",
+		       st->postfix.unauth_pipelining ? "yes" : "") &&
+	     set_timeouts(v) &&
 	     /* [spam] engine: rspamd's external services ask spamd, and the
 	      * learning scripts (learn-*.sieve) train it with spamc. */
 	     tvars_set(v, "spamassassin",

@@ -2,6 +2,7 @@
 -- /etc/rspamd/local.d/rspamd.lua - vmail's own rspamd rules, in Lua:
 --   (engine = spamassassin)  SpamAssassin's score is the only score
 --   VMAIL_GREYLIST_UNKNOWN   greylisting of every unknown sender
+--   VMAIL_FROM_NOT_OWNED     logged-in users send as themselves only
 --   VMAIL_RATELIMIT          outbound limits of logged-in users
 --
 -- Written by "vmailctl setup"; your own Lua rules go in
@@ -123,6 +124,136 @@ rspamd_config:register_symbol({
 
 ------------------------------------------------------------------------
 --
+-- VMAIL_FROM_NOT_OWNED: a logged-in user may send only as themselves
+-- (docs/filtering.md, "Sender addresses").  Postfix already refuses a
+-- MAIL FROM the user does not own (smtpd_sender_login_maps) and the
+-- empty one; the header From, which is what the reader sees and what
+-- the DKIM signature vouches for, is checked here with the same answer:
+-- every address in it must be the user's mailbox or an alias that
+-- delivers to them (a catch-all "@domain" covers the addresses of its
+-- domain that are neither), read from the map vmailctl keeps,
+--   {{sender_map}}
+--       "ADDRESS OWNER[,OWNER...]"; rspamd re-reads it by itself
+-- and looked up as Postfix does (the address, then without its
+-- "+extension", then "@domain"; the first entry found decides).  A From
+-- that is the envelope sender needs no lookup: Postfix has just checked
+-- that one against the directory (smtpd_sender_login_maps), so it holds
+-- at once for a new mailbox or alias, while the map is re-read within
+-- about 30 seconds of a change (and an alias deleted that long ago may
+-- still be used as a From beside another envelope sender).
+-- A message with no From header, more than one, or an address that is
+-- not owned is refused at the end of DATA with "554 5.7.1", logged with
+-- the user and the address, and never signed (the refusal ends the scan
+-- before dkim_signing runs).  Mail from outside and from this machine
+-- (sendmail, cron) is not checked.
+
+local rspamd_logger = require "rspamd_logger"
+local lua_util = require "lua_util"
+
+local N_FROM = 'vmail_from'
+local senders_map = rspamd_config:add_map({
+  type = 'hash',
+  url = '{{sender_map}}',
+  description = 'vmail: which logins own which sender addresses',
+})
+
+-- An address as the map writes it (sender_map.c): lower case, every byte
+-- other than a-z 0-9 @ . _ + - as %XX.
+local function map_key(s)
+  return (s:lower():gsub('[^a-z0-9@._+-]', function(c)
+    return string.format('%%%02X', c:byte())
+  end))
+end
+
+-- The map's entry for addr (lower case), searched as Postfix searches
+-- smtpd_sender_login_maps; nil if there is none.
+local function owners_of(addr)
+  local user, domain = addr:match('^(.*)@([^@]+)$')
+  if not user or not senders_map then
+    return nil
+  end
+  local keys = { addr }
+  local base = not user:find('@', 1, true) and user:match('^([^+]*)%+')
+  if base then
+    keys[#keys + 1] = base .. '@' .. domain
+  end
+  keys[#keys + 1] = '@' .. domain
+  for _, k in ipairs(keys) do
+    local owners = senders_map:get_key(map_key(k))
+    if owners then
+      return owners
+    end
+  end
+  return nil
+end
+
+local function owned_by(addr, login)
+  local me = map_key(login)
+  for owner in (owners_of(addr) or ''):gmatch('[^,%s]+') do
+    if owner == me then
+      return true
+    end
+  end
+  return false
+end
+
+-- Why the From header of a message from login is refused, or nil.
+local function from_refusal(task, login)
+  local n = task:get_header_count('From')
+  local from = task:get_from('mime') or {}
+  local envelope = (((task:get_from('smtp') or {})[1] or {}).addr or ''):lower()
+  if n == 0 then
+    return 'the message has no From header', '-'
+  elseif n > 1 then
+    return 'the message has more than one From header', '-'
+  elseif #from == 0 then
+    return 'the From header has no address', '-'
+  end
+  for _, a in ipairs(from) do
+    local addr = (a.addr or ''):lower()
+    -- The address exactly as its parts, which DKIM signing uses (so
+    -- that no odd syntax names one domain here and another there).
+    local whole = ((a.user or '') .. '@' .. (a.domain or '')):lower()
+    -- The envelope sender was checked by Postfix a moment ago, against
+    -- the directory itself; the map may be a few seconds older.
+    if addr == '' or addr ~= whole or
+        (addr ~= envelope and not owned_by(addr, login)) then
+      return string.format('From address <%s> is not owned by user %s',
+          a.addr or '', login), a.addr or ''
+    end
+  end
+  return nil
+end
+
+rspamd_config:register_symbol({
+  name = 'VMAIL_FROM_NOT_OWNED',
+  type = 'prefilter',
+  score = 0.0,
+  group = 'vmail',
+  description = 'A logged-in user sent as a From address they do not own',
+  flags = 'empty,nostat',
+  -- Before the outbound limits (a refused message does not count).
+  priority = lua_util.symbols_priorities.high,
+  callback = function(task)
+    local login = task:get_user()
+    if not login then
+      return false
+    end
+    login = login:lower()
+    local why, addr = from_refusal(task, login)
+    if not why then
+      return false
+    end
+    rspamd_logger.warnx(task, '%s: user %s, From %s: refused (5.7.1): %s',
+        N_FROM, login, addr, why)
+    task:insert_result('VMAIL_FROM_NOT_OWNED', 1.0, addr)
+    task:set_pre_result('reject', 'Sender address rejected: ' .. why, N_FROM)
+    return true
+  end,
+})
+
+------------------------------------------------------------------------
+--
 -- Outbound limits (docs/filtering.md, "Outbound limits").  A logged-in
 -- user may send so many messages, and to so many recipients, per hour:
 --   the server's defaults   [limits] messages_per_hour and
@@ -149,9 +280,7 @@ rspamd_config:register_symbol({
 -- goes through (and rspamd logs an error): a Redis hiccup must not stop
 -- all outgoing mail.
 
-local rspamd_logger = require "rspamd_logger"
 local lua_redis = require "lua_redis"
-local lua_util = require "lua_util"
 
 local N = 'vmail_ratelimit'
 local default_messages = {{messages_per_hour}}

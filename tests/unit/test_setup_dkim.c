@@ -33,7 +33,11 @@ static int setup_group(void **state)
 		return -1;
 	scratch_path(dir, sizeof dir, "dkim");
 	scratch_path(st.cfg.database, sizeof st.cfg.database, "vmail.db");
-	return setenv("VMAIL_DKIM_DIR", dir, 1);
+	if (setenv("VMAIL_DKIM_DIR", dir, 1) < 0)
+		return -1;
+	/* directory_commit() writes rspamd's sender map beside vmail.conf. */
+	scratch_path(dir, sizeof dir, "vmail.conf");
+	return setenv("VMAIL_CONF", dir, 1);
 }
 
 static char *read_map(void)
