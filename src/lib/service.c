@@ -27,6 +27,7 @@
 #include "lib/diag.h"
 #include "lib/process.h"
 #include "lib/service.h"
+#include "lib/sessions.h"
 
 bool service_have_systemd(void)
 {
@@ -247,14 +248,21 @@ int service_disable(const char *name)
 	return control(d, "stop") < 0 ? -1 : 1;
 }
 
+/* Flush Dovecot's auth cache for user (NULL = everyone) first, so that
+ * a client the kick disconnects cannot log in again from the cache. */
 void service_directory_changed(const char *user, bool kick)
 {
 	if (!service_running("dovecot"))
 		return;
 	const char *flush[] = { "doveadm", "auth", "cache", "flush", user, NULL };
 	(void)vm_run_quiet(flush);
-	if (kick && user) {
-		const char *kickv[] = { "doveadm", "kick", user, NULL };
-		(void)vm_run_quiet(kickv);
-	}
+	if (kick && user)
+		sessions_kick_user(user);
+}
+
+void service_domain_changed(const char *domain, bool kick)
+{
+	service_directory_changed(NULL, false);
+	if (kick && service_running("dovecot"))
+		sessions_kick_domain(domain);
 }

@@ -53,8 +53,12 @@ extern const char *const service_spamd_options[];
 #define SERVICE_CLAMD_SOCKET "/run/clamav/clamd.ctl"
 
 /* Make a directory change visible at once: flush Dovecot's auth cache
- * for user (NULL = everyone) if Dovecot runs; kick user's sessions if
- * kick is set (deleted user).  Best effort; never fails the caller. */
+ * for user (NULL = everyone) if Dovecot runs; then, if kick is set (a
+ * new password, a suspension, a deletion), end user's IMAP, POP3 and
+ * ManageSieve sessions (sessions.h).  Best effort; never fails the
+ * caller.  service_domain_changed: the same for a whole domain (its
+ * suspension or deletion): flush everyone, kick its every user. */
 void service_directory_changed(const char *user, bool kick);
+void service_domain_changed(const char *domain, bool kick);
 
 #endif
