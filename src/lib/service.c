@@ -28,6 +28,7 @@
 #include "lib/process.h"
 #include "lib/service.h"
 #include "lib/sessions.h"
+#include "lib/settle.h"
 
 bool service_have_systemd(void)
 {
@@ -115,6 +116,18 @@ static int control(const struct daemon *d, const char *action)
 	return rc != 0 ? failed(d, action, rc) : 0;
 }
 
+/* control() of a start or reload, then the wait until the daemon has
+ * taken effect (settle.h). */
+static int control_settled(const struct daemon *d, const char *action)
+{
+	struct settle_snapshot snap;
+	bool wait = settle_before(d->name, &snap);
+
+	if (control(d, action) < 0)
+		return -1;
+	return wait ? settle_wait(&snap) : 0;
+}
+
 bool service_running(const char *name)
 {
 	const struct daemon *d = known(name);
@@ -175,7 +188,7 @@ int service_start(const char *name)
 		return -1;
 	if (!service_have_systemd())
 		return service_running(name) ? 0 :
-		       control(d, "start") < 0 ? -1 : 1;
+		       control_settled(d, "start") < 0 ? -1 : 1;
 	/* Enabled (it starts at boot), and running: the daemon's unit, not
 	 * a wrapper that may be active while the daemon is not. */
 	if (systemctl("is-enabled", name, false) != 0 &&
@@ -188,7 +201,7 @@ int service_start(const char *name)
 		(void)systemctl("start", name, false);
 	if (unit_active(unit))
 		return 0;
-	return control(d, "start") < 0 ? -1 : 1;
+	return control_settled(d, "start") < 0 ? -1 : 1;
 }
 
 int service_enable(const char *name)
@@ -212,7 +225,7 @@ int service_reload(const char *name)
 		return -1;
 	if (!service_running(name))
 		return service_start(name) < 0 ? -1 : 0;
-	return control(d, "reload");
+	return control_settled(d, "reload");
 }
 
 int service_stop(const char *name)
