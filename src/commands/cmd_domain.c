@@ -11,6 +11,8 @@
  * Writes happen in one transaction; bad input changes nothing.  A new
  * domain gets an active DKIM key; a deleted one loses its keys (rows
  * and files); the selectors map is rewritten after either (dkim_keys.h).
+ * After a change, service_domain_changed() makes Dovecot and Postfix see
+ * it at once (and closes the sessions of mailboxes deleted by --force).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -110,7 +112,7 @@ static int domain_add(int argc, char **argv)
 	ret = add_with_key(s, name);
 	store_close(s);
 	if (ret == VM_EXIT_OK)
-		service_directory_changed(NULL, false);
+		service_domain_changed(name, false);
 	return ret;
 }
 

@@ -278,4 +278,10 @@ void service_domain_changed(const char *domain, bool kick)
 	service_directory_changed(NULL, false);
 	if (kick && service_running("dovecot"))
 		sessions_kick_domain(domain);
+	/* Each smtpd process remembers how it classified the addresses it
+	 * has seen (a hosted domain, this host, elsewhere) for as long as it
+	 * lives, up to minutes: after a reload every new connection starts
+	 * afresh, and sessions under way finish as they are. */
+	if (service_running("postfix"))
+		(void)service_reload("postfix");
 }

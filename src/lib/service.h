@@ -63,8 +63,10 @@ extern const char *const service_spamd_options[];
  * for user (NULL = everyone) if Dovecot runs; then, if kick is set (a
  * new password, a suspension, a deletion), end user's IMAP, POP3 and
  * ManageSieve sessions (sessions.h).  Best effort; never fails the
- * caller.  service_domain_changed: the same for a whole domain (its
- * suspension or deletion): flush everyone, kick its every user. */
+ * caller.  service_domain_changed: the same for a whole domain (added,
+ * deleted, suspended, resumed): flush everyone, kick its every user if
+ * kick is set, and reload Postfix, whose smtpd processes would
+ * otherwise go on treating the domain's addresses as before. */
 void service_directory_changed(const char *user, bool kick);
 void service_domain_changed(const char *domain, bool kick);
 
