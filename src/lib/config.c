@@ -2,8 +2,10 @@
  * config.c - read and write /etc/vmail/vmail.conf (see config.h).
  *
  * "vmailctl setup" loads the file with config_load(), applies its
- * command-line flags, and writes it back with config_format(); the other
- * commands only load it.  One table below lists every setting: its
+ * command-line flags, and writes a new file with config_format(), or
+ * changes an existing one in place with config_edit() (config_edit.c,
+ * which uses the table through config_internal.h); the other commands
+ * only load it.  One table below lists every setting: its
  * section, key, kind (how it is checked) and the comment written above
  * it, so parsing and formatting cannot drift apart.
  *
@@ -150,7 +152,9 @@ static const struct setting settings[] = {
 static const char FILE_HEADER[] =
 	"# vmail.conf - settings of this mail server, read by vmailctl(8).\n"
 	"#\n"
-	"# \"vmailctl setup\" writes this file and reads it on every run.\n"
+	"# \"vmailctl setup\" wrote this file and reads it on every run; from\n"
+	"# now on it changes only the values its options change, and adds the\n"
+	"# keys a newer version brings, keeping your comments and order.\n"
 	"# After editing it, run \"vmailctl setup\" again to apply the change.\n"
 	"# Unknown sections and keys are errors, so a typo cannot pass\n"
 	"# unnoticed.  Sizes take the binary units K, M, G and T (50M, 2G).\n";
