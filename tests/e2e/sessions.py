@@ -9,7 +9,8 @@ tests of "sessions end with the credentials" (test_77x).
         s.assert_open()                       # still there, and answering
 
 login_ok(guest, proto, address, password) tries one login (IMAPS, POP3S,
-or ManageSieve with STARTTLS).
+or ManageSieve with STARTTLS); assert_logins(guest, user, ok) tries all
+three.
 """
 
 import contextlib
@@ -49,6 +50,15 @@ def login_ok(guest, proto, address, password):
         return True
     except (imaplib.IMAP4.error, poplib.error_proto, ManageSieveError):
         return False
+
+
+def assert_logins(guest, user, ok, password=None, what=""):
+    """Each protocol logs in with user's password (or password) if ok,
+    and is refused if not."""
+    for proto in PROTOCOLS:
+        got = login_ok(guest, proto, user.address, password or user.password)
+        assert got == ok, f"[{guest.name}] {proto}: {what or user.address} " \
+                          f"{'cannot' if ok else 'can still'} log in"
 
 
 def _read_until_eof(sock, deadline):

@@ -7,7 +7,7 @@ sessions are kicked); the new one does."""
 import secrets
 import time
 
-from sessions import PROTOCOLS, OpenSessions, login_ok
+from sessions import OpenSessions, assert_logins
 
 
 def test_770_new_password_ends_sessions(guest):
@@ -17,11 +17,8 @@ def test_770_new_password_ends_sessions(guest):
         t0 = time.monotonic()
         guest.set_password(user, secrets.token_urlsafe(15))
         s.assert_closed(since=t0, within=10)
-    for proto in PROTOCOLS:
-        assert not login_ok(guest, proto, user.address, old), \
-            f"[{guest.name}] {proto}: the old password still logs in"
-        assert login_ok(guest, proto, user.address, user.password), \
-            f"[{guest.name}] {proto}: the new password does not log in"
+    assert_logins(guest, user, False, password=old, what="the old password")
+    assert_logins(guest, user, True, what="the new password")
 
 
 def test_770_other_users_keep_their_sessions(guest):

@@ -4,7 +4,7 @@ again."""
 
 import time
 
-from sessions import PROTOCOLS, OpenSessions, login_ok
+from sessions import OpenSessions, assert_logins
 
 
 def test_772_delete_ends_sessions(guest):
@@ -13,6 +13,4 @@ def test_772_delete_ends_sessions(guest):
         t0 = time.monotonic()
         guest.vmailctl("user", "del", user.address)
         s.assert_closed(since=t0, within=10)
-    for proto in PROTOCOLS:
-        assert not login_ok(guest, proto, user.address, user.password), \
-            f"[{guest.name}] {proto}: a deleted mailbox logs in"
+    assert_logins(guest, user, False, what="a deleted mailbox")

@@ -6,24 +6,9 @@ unknown local part is refused (550 5.1.1). "vmailctl domain del" of it
 brings the old behaviour back: the hostname is this host again, its role
 addresses reach the administrator, anything else is refused."""
 
-from mailclients import deliver, smtp
+from hostmail import assert_role_addresses_reach_admin, rcpt, sendmail
+from mailclients import deliver
 from vmail_guest import token
-
-
-def rcpt(guest, address):
-    with smtp(guest) as s:
-        s.mail("e2e-sender@example.net")
-        return s.rcpt(address)
-
-
-def role_addresses_reach_admin(guest):
-    admin = f"admin@{guest.domain}"
-    for local in ("root", "postmaster", "abuse"):
-        marker = deliver(guest, f"{local}@{guest.hostname}", f"role {local}")
-        guest.wait_for_message(admin, marker)
-    marker = f"e2e-cron-{token()}"
-    guest.run(["/usr/sbin/sendmail", "root"], input=f"Subject: {marker}\n\n{marker}\n")
-    guest.wait_for_message(admin, marker)
 
 
 def test_777_hostname_added_and_removed(guest):
@@ -34,11 +19,10 @@ def test_777_hostname_added_and_removed(guest):
         user = guest.add_user("onhost", domain=host)
         marker = deliver(guest, user.address, "to the hostname's mailbox")
         guest.wait_for_message(user.address, marker)
-        marker = f"e2e-sendmail-{token()}"
-        guest.run(["/usr/sbin/sendmail", user.address],
-                  input=f"Subject: {marker}\n\n{marker}\n")
+        p, marker = sendmail(guest, user.address)
+        assert p.returncode == 0, p.stderr
         guest.wait_for_message(user.address, marker)
-        role_addresses_reach_admin(guest)
+        assert_role_addresses_reach_admin(guest)
         code, text = rcpt(guest, f"nobody-{token()}@{host}")
         assert code == 550 and text.startswith(b"5.1.1"), \
             f"[{guest.name}] unknown local part of the hosted hostname: {code} {text!r}"
@@ -48,4 +32,4 @@ def test_777_hostname_added_and_removed(guest):
     code, text = rcpt(guest, user.address)
     assert code == 550 and b"local recipient table" in text, \
         f"[{guest.name}] after domain del, {user.address}: {code} {text!r}"
-    role_addresses_reach_admin(guest)
+    assert_role_addresses_reach_admin(guest)
