@@ -5,11 +5,14 @@
  *   vmailctl domain add DOMAIN
  *   vmailctl domain del [--force] DOMAIN
  *   vmailctl domain list [--json]
+ *   vmailctl domain suspend|resume DOMAIN     (cmd_suspend.c)
  *
  * Each sub-subcommand is one function below with its own usage text.
  * Writes happen in one transaction; bad input changes nothing.  A new
  * domain gets an active DKIM key; a deleted one loses its keys (rows
  * and files); the selectors map is rewritten after either (dkim_keys.h).
+ * After a change, service_domain_changed() makes Dovecot and Postfix see
+ * it at once (and closes the sessions of mailboxes deleted by --force).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +34,7 @@ static const char domain_usage[] =
 	"usage: vmailctl domain add DOMAIN\n"
 	"       vmailctl domain del [--force] DOMAIN\n"
 	"       vmailctl domain list [--json]\n"
+	"       vmailctl domain suspend|resume DOMAIN\n"
 	"\n"
 	"Manage the domains this server receives mail for.\n"
 	"Run 'vmailctl domain SUBCOMMAND --help' for details.\n";
@@ -108,31 +112,22 @@ static int domain_add(int argc, char **argv)
 	ret = add_with_key(s, name);
 	store_close(s);
 	if (ret == VM_EXIT_OK)
-		service_directory_changed(NULL, false);
+		service_domain_changed(name, false);
 	return ret;
 }
 
 /* ---- del ----------------------------------------------------------- */
 
-/* The addresses of the domain's mailboxes (into a vm_strlist), to log
- * their sessions out after a forced delete. */
-static int collect_address(const struct store_mailbox *m, void *ctx)
-{
-	return vm_strlist_add(ctx, m->address) ? 0 : 1;
-}
-
-/* Delete inside a transaction; the mailboxes removed land in gone,
- * the DKIM keys removed in keys.  Aliases of other domains that deliver
- * into it are settled (alias_graph.h): refused, or with force removed. */
+/* Delete inside a transaction; the DKIM keys removed land in keys.
+ * Aliases of other domains that deliver into it are settled
+ * (alias_graph.h): refused, or with force removed. */
 static int delete_domain(struct store *s, const char *name, bool force,
-			 struct vm_strlist *gone, struct dkim_keyset *keys)
+			 struct dkim_keyset *keys)
 {
 	const struct vm_strlist none = VM_STRLIST_INIT;
 	char what[VM_DOMAIN_MAX + 16];
 	enum store_status st = store_begin(s);
 
-	if (st == STORE_OK)
-		st = store_mailbox_list(s, name, collect_address, gone);
 	if (st == STORE_OK && !dkim_keyset_load(s, name, keys)) {
 		store_rollback(s);
 		return VM_EXIT_FAIL;
@@ -174,7 +169,6 @@ static int delete_domain(struct store *s, const char *name, bool force,
 static int domain_del(int argc, char **argv)
 {
 	char name[VM_DOMAIN_MAX + 1];
-	struct vm_strlist gone = VM_STRLIST_INIT;
 	struct dkim_keyset keys = { NULL, 0 };
 	bool force, files_ok = true;
 	struct store *s;
@@ -190,7 +184,7 @@ static int domain_del(int argc, char **argv)
 		return VM_EXIT_FAIL;
 	if (!(s = cmd_open_store()))
 		return VM_EXIT_FAIL;
-	ret = delete_domain(s, name, force, &gone, &keys);
+	ret = delete_domain(s, name, force, &keys);
 	/* The map first: the signer stops using the keys before the files
 	 * go. */
 	if (ret == VM_EXIT_OK)
@@ -201,12 +195,9 @@ static int domain_del(int argc, char **argv)
 		files_ok = false;
 	store_close(s);
 	dkim_keyset_free(&keys);
-	if (ret == VM_EXIT_OK) {
-		service_directory_changed(NULL, false);
-		for (size_t i = 0; i < gone.n; i++)
-			service_directory_changed(gone.v[i], true);
-	}
-	vm_strlist_free(&gone);
+	/* Mailboxes deleted by --force: their sessions end. */
+	if (ret == VM_EXIT_OK)
+		service_domain_changed(name, true);
 	return ret == VM_EXIT_OK && !files_ok ? VM_EXIT_FAIL : ret;
 }
 
@@ -272,6 +263,8 @@ int cmd_domain(int argc, char **argv)
 		{ "add", domain_add },
 		{ "del", domain_del },
 		{ "list", domain_list },
+		{ "suspend", cmd_domain_suspend },
+		{ "resume", cmd_domain_resume },
 	};
 
 	return cmd_dispatch(argc, argv, subs, sizeof subs / sizeof *subs,

@@ -14,7 +14,8 @@
  * read and checked before anything changes.  The steps, in order, each
  * in its own file (see setup.h):
  *
- *   1. settings: vmail.conf merged with the flags, written back
+ *   1. settings: vmail.conf merged with the flags; only the values that
+ *      change are rewritten, in place (config_edit.h)
  *   2. the vmail user and group; /etc/vmail, /var/vmail, /var/lib/vmail
  *   3. the directory database: created or migrated; reader ACLs
  *   4. the TLS key and self-signed certificate, if there are none
@@ -44,6 +45,7 @@
 #include "commands/commands.h"
 #include "setup/setup.h"
 #include "lib/config.h"
+#include "lib/config_edit.h"
 #include "lib/diag.h"
 #include "lib/file.h"
 #include "lib/secret.h"
@@ -209,7 +211,34 @@ static bool merge_flags(const struct setup_flags *f, struct vm_config *cfg)
 	return true;
 }
 
-/* Step 1: read vmail.conf, merge the flags, write it back if changed. */
+/* What vmail.conf should hold for cfg: a new file, or the existing one
+ * with only the values that differ changed and the missing keys added
+ * (config_edit.h).  NULL on error (printed). */
+static char *settings_text(const char *path, bool found,
+			   const struct vm_config *cfg)
+{
+	char why[640], *old, *text;
+	size_t len;
+
+	if (!found) {
+		if (!(text = config_format(cfg)))
+			vm_err("cannot format %s: a value is too long", path);
+		return text;
+	}
+	if (!(old = vm_read_file(path, &len))) {
+		vm_errno("cannot read %s", path);
+		return NULL;
+	}
+	text = strlen(old) == len ? config_edit(old, cfg, why, sizeof why) :
+		NULL;
+	if (!text)
+		vm_err("cannot update %s: %s", path, strlen(old) == len ? why :
+		       "it contains a NUL byte");
+	free(old);
+	return text;
+}
+
+/* Step 1: read vmail.conf, merge the flags, write back what changed. */
 static int load_settings(struct setup *st, const struct setup_flags *f)
 {
 	const char *path = config_path();
@@ -237,10 +266,8 @@ static int load_settings(struct setup *st, const struct setup_flags *f)
 	}
 	if (!setup_etc_dirs(st))
 		return VM_EXIT_FAIL;
-	if (!(text = config_format(&st->cfg))) {
-		vm_err("cannot format %s", path);
+	if (!(text = settings_text(path, found, &st->cfg)))
 		return VM_EXIT_FAIL;
-	}
 	rc = vm_write_file_if_changed(path, text, strlen(text), 0644, 0, 0);
 	free(text);
 	if (rc < 0)

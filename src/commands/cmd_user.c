@@ -11,6 +11,7 @@
  *   vmailctl user quota ADDRESS SIZE
  *   vmailctl user limit [--messages N] [--recipients N] [--default] ADDRESS
  *                                              (cmd_user_limit.c)
+ *   vmailctl user suspend|resume ADDRESS       (cmd_suspend.c)
  *
  * Each sub-subcommand is one function below with its own usage text.
  * Passwords come from standard input or are generated and printed once;
@@ -18,8 +19,10 @@
  * delivery or login; "del --purge" removes it (the mail root comes from
  * vmail.conf; core/maildir.h), and "add" does not silently hand one left
  * by an earlier mailbox to a new one.  "del" settles the aliases that
- * deliver to the mailbox (core/alias_graph.h).  After a change, service_directory_changed() flushes
- * Dovecot's auth cache so it takes effect at once.
+ * deliver to the mailbox (core/alias_graph.h).  After a change,
+ * service_directory_changed() flushes Dovecot's auth cache so it takes
+ * effect at once; a new password or a deletion also closes the
+ * mailbox's open sessions.
  *
  * Options and operands come in any order (cmd_getopt()).  With
  * --password, add and passwd ask for the password on the terminal
@@ -61,6 +64,7 @@ static const char user_usage[] =
 	"       vmailctl user quota ADDRESS SIZE\n"
 	"       vmailctl user limit [--messages N] [--recipients N] "
 	"[--default] ADDRESS\n"
+	"       vmailctl user suspend|resume ADDRESS\n"
 	"\n"
 	"Manage mailboxes.  Options and operands may come in any order;\n"
 	"'--' ends the options.\n"
@@ -125,7 +129,8 @@ static const char passwd_usage[] =
 	"usage: vmailctl user passwd [--password-stdin | --password] ADDRESS\n"
 	"\n"
 	"Set a new password for ADDRESS.  Without --password-stdin or\n"
-	"--password a password is generated and printed once.\n"
+	"--password a password is generated and printed once.  Open IMAP,\n"
+	"POP3 and ManageSieve sessions of ADDRESS are closed.\n"
 	"\n"
 	"  -p, --password-stdin  read the password from the first line of\n"
 	"                        standard input\n"
@@ -171,13 +176,14 @@ static int print_generated(const char *address, char *generated)
 }
 
 /* The end of add and passwd, once the store is closed: if ret is
- * success, flush Dovecot's cache and print a generated password.  Wipes
- * p.  Returns the exit code. */
+ * success, flush Dovecot's cache (and with kick end the sessions that
+ * logged in with the old password) and print a generated password.
+ * Wipes p.  Returns the exit code. */
 static int password_done(int ret, const char *address,
-			 struct new_password *p)
+			 struct new_password *p, bool kick)
 {
 	if (ret == VM_EXIT_OK) {
-		service_directory_changed(address, false);
+		service_directory_changed(address, kick);
 		ret = print_generated(address, p->generated);
 	}
 	vm_explicit_bzero(p, sizeof *p);
@@ -362,7 +368,7 @@ static int user_add(int argc, char **argv)
 		ret = directory_commit(s, st);
 	}
 	store_close(s);
-	return password_done(ret, a.address, &p);
+	return password_done(ret, a.address, &p, false);
 }
 
 /* ---- del ----------------------------------------------------------- */
@@ -800,7 +806,7 @@ static int user_passwd(int argc, char **argv)
 		ret = directory_commit(s, st);
 	}
 	store_close(s);
-	return password_done(ret, address, &p);
+	return password_done(ret, address, &p, true);
 }
 
 /* ---- quota --------------------------------------------------------- */
@@ -843,6 +849,8 @@ int cmd_user(int argc, char **argv)
 		{ "passwd", user_passwd },
 		{ "quota", user_quota },
 		{ "limit", cmd_user_limit },
+		{ "suspend", cmd_user_suspend },
+		{ "resume", cmd_user_resume },
 	};
 
 	return cmd_dispatch(argc, argv, subs, sizeof subs / sizeof *subs,

@@ -28,6 +28,12 @@ int cmd_dkim(int argc, char **argv);
 /* "vmailctl user limit" (cmd_user_limit.c), a sub-subcommand of "user"
  * in a file of its own. */
 int cmd_user_limit(int argc, char **argv);
+/* "vmailctl user suspend|resume", "vmailctl domain suspend|resume"
+ * (cmd_suspend.c). */
+int cmd_user_suspend(int argc, char **argv);
+int cmd_user_resume(int argc, char **argv);
+int cmd_domain_suspend(int argc, char **argv);
+int cmd_domain_resume(int argc, char **argv);
 /* Internal: run by Dovecot's quota-warning service as
  * "vmailctl quota-warning PERCENT ADDRESS". */
 int cmd_quota_warning(int argc, char **argv);

@@ -2,8 +2,10 @@
  * config.c - read and write /etc/vmail/vmail.conf (see config.h).
  *
  * "vmailctl setup" loads the file with config_load(), applies its
- * command-line flags, and writes it back with config_format(); the other
- * commands only load it.  One table below lists every setting: its
+ * command-line flags, and writes a new file with config_format(), or
+ * changes an existing one in place with config_edit() (config_edit.c,
+ * which uses the table through config_internal.h); the other commands
+ * only load it.  One table below lists every setting: its
  * section, key, kind (how it is checked) and the comment written above
  * it, so parsing and formatting cannot drift apart.
  *
@@ -22,6 +24,8 @@
 #include <string.h>
 
 #include "lib/config.h"
+#include "lib/buf.h"
+#include "lib/config_internal.h"
 #include "lib/diag.h"
 #include "lib/file.h"
 #include "lib/size.h"
@@ -148,7 +152,9 @@ static const struct setting settings[] = {
 static const char FILE_HEADER[] =
 	"# vmail.conf - settings of this mail server, read by vmailctl(8).\n"
 	"#\n"
-	"# \"vmailctl setup\" writes this file and reads it on every run.\n"
+	"# \"vmailctl setup\" wrote this file and reads it on every run; from\n"
+	"# now on it changes only the values its options change, and adds the\n"
+	"# keys a newer version brings, keeping your comments and order.\n"
 	"# After editing it, run \"vmailctl setup\" again to apply the change.\n"
 	"# Unknown sections and keys are errors, so a typo cannot pass\n"
 	"# unnoticed.  Sizes take the binary units K, M, G and T (50M, 2G).\n";
@@ -206,7 +212,11 @@ struct parse {
 	int err_line;              /* first error found by us, 0 if none */
 	char reason[512];
 	int seen[NSETTINGS];       /* line where each key was set, or 0 */
+	struct config_where *where;   /* if asked: lines and raw values */
 };
+
+_Static_assert(NSETTINGS <= CONFIG_SETTINGS_MAX,
+	       "raise CONFIG_SETTINGS_MAX in config_internal.h");
 
 static void parse_error(struct parse *p, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -225,22 +235,27 @@ static void parse_error(struct parse *p, const char *fmt, ...)
 
 /*
  * inih's line reader: copy the next line (with its newline) into str.
- * A line that does not fit in num-1 bytes is an error; its remainder is
- * skipped so the line count stays right.
+ * A line of more than num-2 characters besides its newline (so that it
+ * fits in num-1 bytes with one) is an error; its remainder is skipped
+ * so the line count stays right.
  */
 static char *read_line(char *str, int num, void *stream)
 {
 	struct parse *p = stream;
 	size_t max = (size_t)num - 1, n = 0;
+	bool long_line;
 
 	if (*p->pos == '\0')
 		return NULL;
 	p->line++;
 	while (p->pos[n] && p->pos[n] != '\n')
 		n++;
+	/* The same limit whether or not the line has its '\n' (the last
+	 * may not): a '\n' added later must not make it too long. */
+	long_line = n > max - 1;
 	if (p->pos[n] == '\n')
 		n++;
-	if (n > max) {
+	if (long_line) {
 		parse_error(p, "line longer than %zu characters", max - 1);
 		memcpy(str, "\n", 2);
 	} else {
@@ -262,6 +277,16 @@ static const struct setting *find_setting(const char *section,
 		if (!strcmp(settings[i].key, key))
 			return &settings[i];
 	}
+	return NULL;
+}
+
+/* The section a key belongs to, for a key found in another; NULL if
+ * the key is nowhere. */
+static const char *section_of_key(const char *key)
+{
+	for (size_t i = 0; i < NSETTINGS; i++)
+		if (!strcmp(settings[i].key, key))
+			return settings[i].section;
 	return NULL;
 }
 
@@ -525,7 +550,13 @@ static int handler(void *user, const char *section, const char *key,
 		return 0;
 	}
 	if (!s) {
-		parse_error(p, "unknown key '%s' in [%s]", key, section);
+		const char *home = section_of_key(key);
+
+		if (home)
+			parse_error(p, "'%s' belongs in [%s], not in [%s]", key,
+				    home, section);
+		else
+			parse_error(p, "unknown key '%s' in [%s]", key, section);
 		return 0;
 	}
 	i = (size_t)(s - settings);
@@ -536,6 +567,11 @@ static int handler(void *user, const char *section, const char *key,
 		return 0;
 	}
 	p->seen[i] = p->line;
+	if (p->where) {
+		p->where->line[i] = p->line;
+		vm_strlcpy(p->where->value[i], value,
+			   sizeof p->where->value[i]);
+	}
 	return store_value(p, s, value) ? 1 : 0;
 }
 
@@ -566,10 +602,14 @@ static int check_spam_order(const struct parse *p, char *reason,
 /* Parse text into cfg (over the defaults). Returns 0 if fine, else the
  * line of the first error, with the reason in reason. */
 static int parse_text(const char *text, struct vm_config *cfg,
-		      char *reason, size_t reasonlen)
+		      struct config_where *where, char *reason,
+		      size_t reasonlen)
 {
-	struct parse p = { .cfg = cfg, .pos = text };
+	struct parse p = { .cfg = cfg, .pos = text, .where = where };
 	int rc;
+
+	if (where)
+		memset(where, 0, sizeof *where);
 
 	config_defaults(cfg);
 	rc = ini_parse_stream(read_line, &p, handler, &p);
@@ -593,7 +633,7 @@ bool config_parse(const char *text, struct vm_config *cfg,
 		  char *err, size_t errlen)
 {
 	char reason[512];
-	int line = parse_text(text, cfg, reason, sizeof reason);
+	int line = parse_text(text, cfg, NULL, reason, sizeof reason);
 
 	if (line == 0)
 		return true;
@@ -620,7 +660,7 @@ bool config_load(const char *path, struct vm_config *cfg, bool *found)
 	}
 	if (found)
 		*found = true;
-	line = parse_text(text, cfg, reason, sizeof reason);
+	line = parse_text(text, cfg, NULL, reason, sizeof reason);
 	free(text);
 	if (line) {
 		vm_err("%s:%d: %s", path, line, reason);
@@ -647,87 +687,141 @@ static void format_size(uint64_t n, char *buf, size_t len)
 		snprintf(buf, len, "%" PRIu64 "%c", n, units[i]);
 }
 
-/* Write help text as "# " comment lines. */
-static void write_comment(FILE *f, const char *help)
+void config_put_comment(struct vm_buf *b, const char *help, const char *eol)
 {
 	while (*help) {
 		size_t n = strcspn(help, "\n");
 
-		fprintf(f, "# %.*s\n", (int)n, help);
+		vm_buf_printf(b, "# %.*s%s", (int)n, help, eol);
 		help += n;
 		if (*help == '\n')
 			help++;
 	}
 }
 
+/* The value of setting s in cfg as the file spells it: the field itself
+ * for strings, else written into buf (>= 32 bytes). */
+static const char *format_value(const struct setting *s,
+				const struct vm_config *cfg, char *buf,
+				size_t len)
+{
+	const char *field = (const char *)cfg + s->offset;
+
+	switch (s->kind) {
+	case K_SIZE: {
+		uint64_t n;
+
+		memcpy(&n, field, sizeof n);
+		format_size(n, buf, len);
+		return buf;
+	}
+	case K_COUNT: {
+		uint32_t n;
+
+		memcpy(&n, field, sizeof n);
+		snprintf(buf, len, "%" PRIu32, n);
+		return buf;
+	}
+	case K_SCORE: {
+		int32_t n;
+
+		memcpy(&n, field, sizeof n);
+		config_format_score(n, buf, len);
+		return buf;
+	}
+	case K_BOOL: {
+		bool b;
+
+		memcpy(&b, field, sizeof b);
+		return b ? "yes" : "no";
+	}
+	case K_DURATION: {
+		uint32_t n;
+
+		memcpy(&n, field, sizeof n);
+		format_duration(n, buf, len);
+		return buf;
+	}
+	case K_ENGINE: {
+		enum vm_spam_engine e;
+
+		memcpy(&e, field, sizeof e);
+		return config_spam_engine_name(e);
+	}
+	case K_DOMAIN:
+	case K_ADDRESS:
+	case K_PATH:
+		break;
+	}
+	return field;
+}
+
 char *config_format(const struct vm_config *cfg)
 {
+	struct vm_buf b = VM_BUF_INIT;
 	const char *section = "";
 	bool too_long = false;
-	char *text = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&text, &len);
+	char *text;
 
-	if (!f)
-		return NULL;
-	fputs(FILE_HEADER, f);
+	vm_buf_puts(&b, FILE_HEADER);
 	for (size_t i = 0; i < NSETTINGS; i++) {
 		const struct setting *s = &settings[i];
-		const char *field = (const char *)cfg + s->offset;
-		char value[32];
+		char buf[32];
+		const char *value = format_value(s, cfg, buf, sizeof buf);
 
 		if (strcmp(s->section, section)) {
 			section = s->section;
-			fprintf(f, "\n[%s]\n", section);
+			vm_buf_printf(&b, "\n[%s]\n", section);
 		} else if (s->help) {
-			fputc('\n', f);   /* a blank line between commented keys */
+			vm_buf_puts(&b, "\n");   /* between commented keys */
 		}
 		if (s->help)
-			write_comment(f, s->help);
-		if (s->kind == K_SIZE) {
-			uint64_t n;
-
-			memcpy(&n, field, sizeof n);
-			format_size(n, value, sizeof value);
-			field = value;
-		} else if (s->kind == K_COUNT) {
-			uint32_t n;
-
-			memcpy(&n, field, sizeof n);
-			snprintf(value, sizeof value, "%" PRIu32, n);
-			field = value;
-		} else if (s->kind == K_SCORE) {
-			int32_t n;
-
-			memcpy(&n, field, sizeof n);
-			config_format_score(n, value, sizeof value);
-			field = value;
-		} else if (s->kind == K_BOOL) {
-			bool b;
-
-			memcpy(&b, field, sizeof b);
-			field = b ? "yes" : "no";
-		} else if (s->kind == K_DURATION) {
-			uint32_t n;
-
-			memcpy(&n, field, sizeof n);
-			format_duration(n, value, sizeof value);
-			field = value;
-		} else if (s->kind == K_ENGINE) {
-			enum vm_spam_engine e;
-
-			memcpy(&e, field, sizeof e);
-			field = config_spam_engine_name(e);
-		}
-		if (strlen(field) > VM_CONF_VALUE_MAX)
+			config_put_comment(&b, s->help, "\n");
+		if (strlen(value) > VM_CONF_VALUE_MAX)
 			too_long = true;
-		fprintf(f, "%s = %s\n", s->key, field);
+		vm_buf_printf(&b, "%s = %s\n", s->key, value);
 	}
-	if (fclose(f) != 0 || too_long) {
+	text = vm_buf_take(&b, NULL);
+	if (text && too_long) {
 		free(text);
 		return NULL;
 	}
 	return text;
+}
+
+/* ---- for the in-place editor (config_internal.h) -------------------- */
+
+size_t config_settings(void)
+{
+	return NSETTINGS;
+}
+
+const char *config_setting_section(size_t i)
+{
+	return settings[i].section;
+}
+
+const char *config_setting_key(size_t i)
+{
+	return settings[i].key;
+}
+
+const char *config_setting_help(size_t i)
+{
+	return settings[i].help;
+}
+
+const char *config_setting_value(size_t i, const struct vm_config *cfg,
+				 char *buf, size_t len)
+{
+	return format_value(&settings[i], cfg, buf, len);
+}
+
+int config_parse_where(const char *text, struct vm_config *cfg,
+		       struct config_where *where, char *reason,
+		       size_t reasonlen)
+{
+	return parse_text(text, cfg, where, reason, reasonlen);
 }
 
 /* ---- locations ------------------------------------------------------ */

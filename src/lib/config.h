@@ -120,8 +120,10 @@ bool config_load(const char *path, struct vm_config *cfg, bool *found);
 bool config_parse(const char *text, struct vm_config *cfg,
 		  char *err, size_t errlen);
 
-/* Serialise cfg as the INI text above (with comments). malloc'd; NULL
- * if out of memory or a value is longer than VM_CONF_VALUE_MAX. */
+/* Serialise cfg as the INI text above (with comments), for a new file;
+ * an existing one is changed in place with config_edit() (config_edit.h).
+ * malloc'd; NULL if out of memory or a value is longer than
+ * VM_CONF_VALUE_MAX. */
 char *config_format(const struct vm_config *cfg);
 
 /* Path of the config file: $VMAIL_CONF if set, else VMAIL_CONF_PATH. */

@@ -27,6 +27,8 @@
 #include "lib/diag.h"
 #include "lib/process.h"
 #include "lib/service.h"
+#include "lib/sessions.h"
+#include "lib/settle.h"
 
 bool service_have_systemd(void)
 {
@@ -114,6 +116,18 @@ static int control(const struct daemon *d, const char *action)
 	return rc != 0 ? failed(d, action, rc) : 0;
 }
 
+/* control() of a start or reload, then the wait until the daemon has
+ * taken effect (settle.h). */
+static int control_settled(const struct daemon *d, const char *action)
+{
+	struct settle_snapshot snap;
+	bool wait = settle_before(d->name, &snap);
+
+	if (control(d, action) < 0)
+		return -1;
+	return wait ? settle_wait(&snap) : 0;
+}
+
 bool service_running(const char *name)
 {
 	const struct daemon *d = known(name);
@@ -174,7 +188,7 @@ int service_start(const char *name)
 		return -1;
 	if (!service_have_systemd())
 		return service_running(name) ? 0 :
-		       control(d, "start") < 0 ? -1 : 1;
+		       control_settled(d, "start") < 0 ? -1 : 1;
 	/* Enabled (it starts at boot), and running: the daemon's unit, not
 	 * a wrapper that may be active while the daemon is not. */
 	if (systemctl("is-enabled", name, false) != 0 &&
@@ -187,7 +201,7 @@ int service_start(const char *name)
 		(void)systemctl("start", name, false);
 	if (unit_active(unit))
 		return 0;
-	return control(d, "start") < 0 ? -1 : 1;
+	return control_settled(d, "start") < 0 ? -1 : 1;
 }
 
 int service_enable(const char *name)
@@ -211,7 +225,7 @@ int service_reload(const char *name)
 		return -1;
 	if (!service_running(name))
 		return service_start(name) < 0 ? -1 : 0;
-	return control(d, "reload");
+	return control_settled(d, "reload");
 }
 
 int service_stop(const char *name)
@@ -247,14 +261,27 @@ int service_disable(const char *name)
 	return control(d, "stop") < 0 ? -1 : 1;
 }
 
+/* Flush Dovecot's auth cache for user (NULL = everyone) first, so that
+ * a client the kick disconnects cannot log in again from the cache. */
 void service_directory_changed(const char *user, bool kick)
 {
 	if (!service_running("dovecot"))
 		return;
 	const char *flush[] = { "doveadm", "auth", "cache", "flush", user, NULL };
 	(void)vm_run_quiet(flush);
-	if (kick && user) {
-		const char *kickv[] = { "doveadm", "kick", user, NULL };
-		(void)vm_run_quiet(kickv);
-	}
+	if (kick && user)
+		sessions_kick_user(user);
+}
+
+void service_domain_changed(const char *domain, bool kick)
+{
+	service_directory_changed(NULL, false);
+	if (kick && service_running("dovecot"))
+		sessions_kick_domain(domain);
+	/* Each smtpd process remembers how it classified the addresses it
+	 * has seen (a hosted domain, this host, elsewhere) for as long as it
+	 * lives, up to minutes: after a reload every new connection starts
+	 * afresh, and sessions under way finish as they are. */
+	if (service_running("postfix"))
+		(void)service_reload("postfix");
 }

@@ -28,7 +28,9 @@ int service_start(const char *name);
 /* systemd: enable without starting (it starts at boot, or when something
  * starts it); no-op without systemd.  0 or -1 (printed). */
 int service_enable(const char *name);
-/* Reload configuration of a running service (start it if stopped). */
+/* Reload configuration of a running service (start it if stopped).
+ * Starts and reloads of rspamd, Postfix and Dovecot return only once
+ * they have taken effect (settle.h). */
 int service_reload(const char *name);
 int service_stop(const char *name);
 /* Stop, and with systemd also disable (so it does not come back at
@@ -49,12 +51,23 @@ int service_unit_disable(const char *unit);
 #define SERVICE_SPAMD_PIDFILE "/run/spamd.pid"
 extern const char *const service_spamd_options[];
 
+/* rspamd's milter (the proxy worker; templates/rspamd/worker-proxy.inc
+ * and Postfix's smtpd_milters). */
+#define SERVICE_RSPAMD_MILTER_HOST "127.0.0.1"
+#define SERVICE_RSPAMD_MILTER_PORT "11332"
+
 /* clamd's socket (Debian's LocalSocket in /etc/clamav/clamd.conf). */
 #define SERVICE_CLAMD_SOCKET "/run/clamav/clamd.ctl"
 
 /* Make a directory change visible at once: flush Dovecot's auth cache
- * for user (NULL = everyone) if Dovecot runs; kick user's sessions if
- * kick is set (deleted user).  Best effort; never fails the caller. */
+ * for user (NULL = everyone) if Dovecot runs; then, if kick is set (a
+ * new password, a suspension, a deletion), end user's IMAP, POP3 and
+ * ManageSieve sessions (sessions.h).  Best effort; never fails the
+ * caller.  service_domain_changed: the same for a whole domain (added,
+ * deleted, suspended, resumed): flush everyone, kick its every user if
+ * kick is set, and reload Postfix, whose smtpd processes would
+ * otherwise go on treating the domain's addresses as before. */
 void service_directory_changed(const char *user, bool kick);
+void service_domain_changed(const char *domain, bool kick);
 
 #endif

@@ -98,6 +98,7 @@ struct setup {
 	bool directory_changed;        /* domain/mailbox/alias added */
 	bool dkim_changed;             /* a DKIM key, the map or a mode */
 	bool admin_created;
+	bool admin_password_changed;   /* --admin-password-stdin, new one */
 	char admin_password[VM_PASSWORD_MAX + 1]; /* generated; shown once */
 	int postfix_started;           /* service_start() results */
 	int dovecot_started;

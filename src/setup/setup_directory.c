@@ -90,6 +90,7 @@ static bool update_admin_password(struct store *s, struct setup *st,
 		} else {
 			vm_progress("Changed the password of %s", st->cfg.admin);
 			st->directory_changed = true;
+			st->admin_password_changed = true;
 		}
 	}
 	vm_explicit_bzero(hash, sizeof hash);
@@ -206,5 +207,8 @@ bool setup_directory(struct setup *st)
 	store_close(s);
 	if (ok && st->directory_changed)
 		service_directory_changed(NULL, false);
+	/* Sessions that logged in with the old password end. */
+	if (ok && st->admin_password_changed)
+		service_directory_changed(st->cfg.admin, true);
 	return ok;
 }

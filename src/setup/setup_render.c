@@ -64,7 +64,7 @@ enum owner { OWNER_POSTFIX, OWNER_DOVECOT, OWNER_SIEVE, OWNER_RSPAMD,
 #define RSPAMD_LOCAL_DIR "/etc/rspamd/local.d"
 #define REDIS_DIR "/etc/redis"
 #define REDIS_SOCKET "/run/redis/redis-server.sock"
-#define RSPAMD_MILTER "127.0.0.1:11332"
+#define RSPAMD_MILTER SERVICE_RSPAMD_MILTER_HOST ":" SERVICE_RSPAMD_MILTER_PORT
 #define SYSTEMD_DIR "/etc/systemd/system"
 /* Postfix's deliveries to Dovecot at once, and Dovecot's for one mailbox:
  * the same, so that Postfix never hears "too many for this user". */
@@ -116,6 +116,7 @@ static const struct {
 	{ "sqlite-mailbox-self.cf", true },
 	{ "sqlite-aliases.cf", true },
 	{ "sqlite-sender-login.cf", true },
+	{ "sqlite-local-host.cf", true },
 };
 
 /* ---- template variables ------------------------------------------------ */

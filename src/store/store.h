@@ -146,6 +146,12 @@ void store_rollback(struct store *s);
 enum store_status store_domain_add(struct store *s, const char *name);
 enum store_status store_domain_del(struct store *s, const char *name,
 				   bool force);
+/* Suspend (active false) or resume a domain: its mailboxes and aliases
+ * stay, but while it is suspended Postfix and Dovecot see none of them
+ * (the queries rendered from templates/ ask for active = 1).
+ * STORE_NOT_FOUND if it is not hosted. */
+enum store_status store_domain_set_active(struct store *s, const char *name,
+					  bool active);
 enum store_status store_domain_get(struct store *s, const char *name,
 				   store_domain_cb cb, void *ctx);
 enum store_status store_domain_list(struct store *s, store_domain_cb cb,
@@ -162,6 +168,11 @@ enum store_status store_mailbox_del(struct store *s, const char *address);
 enum store_status store_mailbox_set_password(struct store *s,
 					     const char *address,
 					     const char *hash);
+/* Suspend (active false) or resume a mailbox: it stays, with its
+ * mail, but Postfix and Dovecot do not see it while it is suspended
+ * (no login, no delivery).  STORE_NOT_FOUND if there is none. */
+enum store_status store_mailbox_set_active(struct store *s,
+					   const char *address, bool active);
 enum store_status store_mailbox_set_quota(struct store *s,
 					  const char *address,
 					  uint64_t quota_bytes);

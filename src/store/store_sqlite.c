@@ -490,6 +490,21 @@ enum store_status store_domain_del(struct store *s, const char *name,
 	return sp_end(s, domain_del(s, name, force));
 }
 
+enum store_status store_domain_set_active(struct store *s, const char *name,
+					  bool active)
+{
+	int changes = 0;
+	enum store_status st = exec3(s,
+		"UPDATE domain SET active = ?2 WHERE name = ?1", name,
+		active ? "1" : "0", NULL, &changes);
+
+	if (st == STORE_OK && changes == 0) {
+		set_err(s, "domain '%s' is not hosted", name);
+		return STORE_NOT_FOUND;
+	}
+	return st;
+}
+
 /* Run a domain query (columns as in DOMAIN_SELECT) and call cb per row.
  * *rows gets the number of rows seen. */
 #define DOMAIN_SELECT \
@@ -641,6 +656,17 @@ enum store_status store_mailbox_set_password(struct store *s,
 	enum store_status st = exec3(s,
 		"UPDATE mailbox SET password = ?2 WHERE address = ?1",
 		address, hash, NULL, &changes);
+
+	return one_mailbox_changed(s, st, changes, address);
+}
+
+enum store_status store_mailbox_set_active(struct store *s,
+					   const char *address, bool active)
+{
+	int changes = 0;
+	enum store_status st = exec3(s,
+		"UPDATE mailbox SET active = ?2 WHERE address = ?1",
+		address, active ? "1" : "0", NULL, &changes);
 
 	return one_mailbox_changed(s, st, changes, address);
 }

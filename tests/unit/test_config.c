@@ -131,7 +131,7 @@ static void test_unknown_keys_and_sections(void **state)
 	expect_error("hostname = mail.example.com\n",
 		     "line 1: 'hostname' is outside a section");
 	expect_error("[limits]\ndomain = example.com\n",
-		     "line 2: unknown key 'domain' in [limits]");
+		     "line 2: 'domain' belongs in [server], not in [limits]");
 }
 
 static void test_bad_values(void **state)
@@ -498,7 +498,7 @@ static void test_spam_engine(void **state)
 	expect_error("[spam]\nengine = rspamd\nengine = spamassassin\n",
 		     "line 3: 'engine' is set twice");
 	expect_error("[antivirus]\nengine = rspamd\n",
-		     "unknown key 'engine' in [antivirus]");
+		     "line 2: 'engine' belongs in [spam], not in [antivirus]");
 
 	assert_true(config_parse_spam_engine("spamassassin", &e));
 	assert_int_equal(e, VM_SPAM_SPAMASSASSIN);

@@ -1,0 +1,177 @@
+/*
+ * settle.c - wait until a daemon's start or reload has taken effect
+ * (see settle.h): one rule per daemon, and a poll of /proc.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "lib/daemons.h"
+#include "lib/diag.h"
+#include "lib/file.h"
+#include "lib/process.h"
+#include "lib/service.h"
+#include "lib/settle.h"
+
+#define STEP_US (50 * 1000)        /* polls are 50 ms apart */
+
+struct settle_rule {
+	const char *name;      /* the daemon, as service.h names it */
+	const char *pidfile;   /* its main process without systemd (and
+				  Postfix's with it: see main_pid) */
+	const char *comm;      /* the children a reload replaces (NULL:
+				  all of them) */
+	const char *what;      /* for the message: what did not happen */
+	const char *host;      /* a TCP port that must answer, or NULL */
+	const char *port;
+	int seconds;           /* how long to wait at most */
+};
+
+static const struct settle_rule rules[] = {
+	{ "rspamd", "/run/rspamd/rspamd.pid", NULL,
+	  "its old workers have not all stopped, or its milter port does "
+	  "not answer", SERVICE_RSPAMD_MILTER_HOST,
+	  SERVICE_RSPAMD_MILTER_PORT, 90 },
+	{ "postfix", "/var/spool/postfix/pid/master.pid", "qmgr",
+	  "its queue manager was not restarted", NULL, NULL, 30 },
+	{ "dovecot", "/run/dovecot/master.pid", "log",
+	  "its log process was not restarted", NULL, NULL, 30 },
+};
+
+/* The pid of the daemon's main process, or 0.  With systemd the unit's
+ * MainPID, except for Postfix, whose unit may be Debian's oneshot
+ * wrapper: its master's pid file, which it writes either way. */
+static pid_t main_pid(const struct settle_rule *r)
+{
+	char *text = NULL, *end;
+	long pid = 0;
+
+	if (service_have_systemd() && strcmp(r->name, "postfix")) {
+		const char *argv[] = { "systemctl", "show", "--property=MainPID",
+				       "--value", service_unit(r->name), NULL };
+
+		if (vm_run(argv, NULL, &text) != 0)
+			text = (free(text), NULL);
+	} else {
+		text = vm_read_file(r->pidfile, NULL);
+	}
+	if (text) {
+		pid = strtol(text, &end, 10);
+		if (end == text || pid <= 1 || (kill((pid_t)pid, 0) < 0 &&
+						errno == ESRCH))
+			pid = 0;
+	}
+	free(text);
+	return (pid_t)pid;
+}
+
+size_t settle_children(pid_t pid, const char *comm, pid_t *pids, size_t max)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	size_t n = 0;
+
+	if (!d)
+		return 0;
+	while (n < max && (e = readdir(d))) {
+		char path[300], *stat, *open, *close;
+		long ppid;
+
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
+		if (!(stat = vm_read_file(path, NULL)))
+			continue;
+		/* "pid (comm) state ppid ...": comm may hold anything. */
+		open = strchr(stat, '(');
+		close = strrchr(stat, ')');
+		if (open && close > open && close[1] == ' ' && close[2] &&
+		    sscanf(close + 3, "%ld", &ppid) == 1 && ppid == pid &&
+		    (!comm || ((size_t)(close - open - 1) == strlen(comm) &&
+			       !strncmp(open + 1, comm, strlen(comm)))))
+			pids[n++] = (pid_t)atol(e->d_name);
+		free(stat);
+	}
+	closedir(d);
+	return n;
+}
+
+static const struct settle_rule *rule_of(const char *name)
+{
+	for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++)
+		if (!strcmp(rules[i].name, name))
+			return &rules[i];
+	return NULL;
+}
+
+bool settle_before(const char *name, struct settle_snapshot *snap)
+{
+	pid_t pid;
+
+	memset(snap, 0, sizeof *snap);
+	if (!(snap->rule = rule_of(name)))
+		return false;
+	if ((pid = main_pid(snap->rule)) != 0)
+		snap->n = settle_children(pid, snap->rule->comm, snap->old,
+					  SETTLE_MAX_PIDS);
+	return true;
+}
+
+static bool port_answers(const char *host, const char *port)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_port = htons((uint16_t)atoi(port)) };
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	bool ok;
+
+	if (fd < 0)
+		return false;
+	ok = inet_pton(AF_INET, host, &sa.sin_addr) == 1 &&
+	     connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0;
+	close(fd);
+	return ok;
+}
+
+static bool settled(const struct settle_snapshot *snap)
+{
+	const struct settle_rule *r = snap->rule;
+	pid_t now[SETTLE_MAX_PIDS], pid = main_pid(r);
+	size_t n;
+
+	if (!pid || !(n = settle_children(pid, r->comm, now, SETTLE_MAX_PIDS)))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < snap->n; j++)
+			if (now[i] == snap->old[j])
+				return false;
+	return !r->host || port_answers(r->host, r->port);
+}
+
+int settle_wait(const struct settle_snapshot *snap)
+{
+	const struct settle_rule *r = snap->rule;
+	const struct daemon *d = daemon_find(r->name);
+
+	for (long waited = 0; waited <= r->seconds * 1000000L;
+	     waited += STEP_US) {
+		if (settled(snap))
+			return 0;
+		usleep(STEP_US);
+	}
+	if (service_have_systemd())
+		vm_err("%s has not taken its new configuration in %d s: %s; "
+		       "see 'journalctl -u %s'", r->name, r->seconds, r->what,
+		       service_unit(r->name));
+	else
+		vm_err("%s has not taken its new configuration in %d s: %s; "
+		       "see %s", r->name, r->seconds, r->what,
+		       d ? d->log : "its log");
+	return -1;
+}
