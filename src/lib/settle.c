@@ -32,17 +32,24 @@ struct settle_rule {
 	const char *host;      /* a TCP port that must answer, or NULL */
 	const char *port;
 	int seconds;           /* how long to wait at most */
+	bool linger;           /* old children may still finish their work:
+				  settled once as many new ones run */
 };
 
 static const struct settle_rule rules[] = {
+	/* A reload spawns a new set of workers, which take all new
+	 * connections at once; the old ones stop accepting and finish the
+	 * sessions they hold (rspamd 3.12.1 keeps them for up to twice its
+	 * task_timeout after any milter session): waiting for them to be
+	 * gone would wait for nothing. */
 	{ "rspamd", "/run/rspamd/rspamd.pid", NULL,
-	  "its old workers have not all stopped, or its milter port does "
-	  "not answer", SERVICE_RSPAMD_MILTER_HOST,
-	  SERVICE_RSPAMD_MILTER_PORT, 90 },
+	  "its new workers did not start, or its milter port does not "
+	  "answer", SERVICE_RSPAMD_MILTER_HOST,
+	  SERVICE_RSPAMD_MILTER_PORT, 90, true },
 	{ "postfix", "/var/spool/postfix/pid/master.pid", "qmgr",
-	  "its queue manager was not restarted", NULL, NULL, 30 },
+	  "its queue manager was not restarted", NULL, NULL, 30, false },
 	{ "dovecot", "/run/dovecot/master.pid", "log",
-	  "its log process was not restarted", NULL, NULL, 30 },
+	  "its log process was not restarted", NULL, NULL, 30, false },
 };
 
 /* The pid of the daemon's main process, or 0.  With systemd the unit's
@@ -145,12 +152,21 @@ static bool settled(const struct settle_snapshot *snap)
 	pid_t now[SETTLE_MAX_PIDS], pid = main_pid(r);
 	size_t n;
 
+	size_t fresh = 0;
+
 	if (!pid || !(n = settle_children(pid, r->comm, now, SETTLE_MAX_PIDS)))
 		return false;
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
+		bool old = false;
+
 		for (size_t j = 0; j < snap->n; j++)
-			if (now[i] == snap->old[j])
-				return false;
+			old |= now[i] == snap->old[j];
+		if (old && !r->linger)
+			return false;
+		fresh += !old;
+	}
+	if (r->linger && fresh < snap->n)
+		return false;
 	return !r->host || port_answers(r->host, r->port);
 }
 
