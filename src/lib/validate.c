@@ -120,6 +120,16 @@ bool valid_mailbox_localpart(const char *s, char *why, size_t whylen)
 	if (strchr(s, '+'))
 		return vm_why(why, whylen, "'+' is reserved for plus addressing "
 			    "(user+tag@domain) and not allowed in a mailbox name");
+	/* A mailbox logs in: Dovecot refuses a user name with characters
+	 * outside its auth_username_chars (letters, digits, '.', '-', '_'
+	 * and '@'), so such a mailbox could never be used.  Aliases, which
+	 * never log in, may use the rest of the local-part characters. */
+	for (const char *p = s; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+		      *p == '.' || *p == '-' || *p == '_'))
+			return vm_why(why, whylen, "'%c' is not allowed in a "
+				    "mailbox name (letters, digits, '.', '-' and "
+				    "'_' only: mail clients log in with it)", *p);
 	return true;
 }
 

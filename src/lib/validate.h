@@ -31,7 +31,8 @@ bool valid_domain(const char *s, char *why, size_t whylen);
 bool valid_localpart(const char *s, char *why, size_t whylen);
 
 /* A mailbox's local part: valid_localpart without '+' (the recipient
- * delimiter, reserved for plus addressing). */
+ * delimiter, reserved for plus addressing), and only [a-z0-9._-], the
+ * characters Dovecot accepts in a login (auth_username_chars). */
 bool valid_mailbox_localpart(const char *s, char *why, size_t whylen);
 
 /* local@domain with both parts valid. */

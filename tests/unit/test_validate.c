@@ -152,9 +152,11 @@ static void test_localpart(void **state)
 
 static void test_mailbox_localpart(void **state)
 {
-	const char *good[] = { "john", "john.doe", "j-d_x", NULL };
+	const char *good[] = { "john", "john.doe", "j-d_x", "0815", NULL };
+	/* valid local parts (aliases may have them), but not logins */
 	const char *bad[] = { "john+tag", "+", "a+", "", "John", "jo'hn",
-			      NULL };
+			      "a#b", "a$b", "a&b", "a*b", "a=b", "a?b", "a^b",
+			      "a`b", "a{b", "a|b", "a}b", "a~b", NULL };
 	char why[128];
 
 	(void)state;
@@ -162,6 +164,9 @@ static void test_mailbox_localpart(void **state)
 	expect_bad(valid_mailbox_localpart, bad);
 	assert_false(valid_mailbox_localpart("a+b", why, sizeof why));
 	assert_non_null(strstr(why, "'+'"));
+	assert_true(valid_localpart("a*b", why, sizeof why));
+	assert_false(valid_mailbox_localpart("a*b", why, sizeof why));
+	assert_non_null(strstr(why, "'*'"));
 }
 
 /* ---- addresses ------------------------------------------------------ */
