@@ -33,15 +33,19 @@ struct settle_rule {
 	const char *port;
 	int seconds;           /* how long to wait at most */
 	bool linger;           /* old children may still finish their work:
-				  settled once as many new ones run */
+				  settled once each kind of them (by process
+				  title) has a new one */
 };
 
 static const struct settle_rule rules[] = {
 	/* A reload spawns a new set of workers, which take all new
 	 * connections at once; the old ones stop accepting and finish the
-	 * sessions they hold (rspamd 3.12.1 keeps them for up to twice its
-	 * task_timeout after any milter session): waiting for them to be
-	 * gone would wait for nothing. */
+	 * sessions they hold (rspamd 3.12.1 keeps a proxy that has served
+	 * a milter session for twice its task_timeout, 200 s here, through
+	 * any number of further reloads): waiting for them to be gone would
+	 * wait for nothing, and counting them would wait for ever.  Each
+	 * kind of worker ("rspamd: normal process (localhost:11333)") that
+	 * ran before must run anew. */
 	{ "rspamd", "/run/rspamd/rspamd.pid", NULL,
 	  "its new workers did not start, or its milter port does not "
 	  "answer", SERVICE_RSPAMD_MILTER_HOST,
@@ -146,27 +150,81 @@ static bool port_answers(const char *host, const char *port)
 	return ok;
 }
 
+/* The process title of pid (its argv[0] after setproctitle(), as
+ * rspamd's workers set it), into buf; false if it is gone. */
+static bool proc_title(pid_t pid, char *buf, size_t size)
+{
+	char path[64], *text;
+	size_t len;
+
+	snprintf(path, sizeof path, "/proc/%ld/cmdline", (long)pid);
+	if (!(text = vm_read_file(path, &len)))
+		return false;
+	snprintf(buf, size, "%s", text);   /* up to the first NUL */
+	free(text);
+	return len > 0;
+}
+
+bool settle_kinds_renewed(const char *const *old, size_t nold,
+			  const char *const *fresh, size_t nfresh)
+{
+	if (nfresh == 0)
+		return false;
+	for (size_t i = 0; i < nold; i++) {
+		bool found = false;
+
+		for (size_t j = 0; j < nfresh && !found; j++)
+			found = !strcmp(old[i], fresh[j]);
+		if (!found)
+			return false;
+	}
+	return true;
+}
+
+static bool in_snapshot(const struct settle_snapshot *snap, pid_t pid)
+{
+	for (size_t j = 0; j < snap->n; j++)
+		if (snap->old[j] == pid)
+			return true;
+	return false;
+}
+
+/* linger: every kind among the old children still running has a new
+ * one (old children that have gone need nothing). */
+static bool kinds_renewed(const struct settle_snapshot *snap,
+			  const pid_t *now, size_t n)
+{
+	static char titles[SETTLE_MAX_PIDS][128];
+	const char *old[SETTLE_MAX_PIDS], *fresh[SETTLE_MAX_PIDS];
+	size_t nold = 0, nfresh = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (!proc_title(now[i], titles[i], sizeof titles[i]))
+			continue;
+		if (in_snapshot(snap, now[i]))
+			old[nold++] = titles[i];
+		else
+			fresh[nfresh++] = titles[i];
+	}
+	return settle_kinds_renewed(old, nold, fresh, nfresh);
+}
+
 static bool settled(const struct settle_snapshot *snap)
 {
 	const struct settle_rule *r = snap->rule;
 	pid_t now[SETTLE_MAX_PIDS], pid = main_pid(r);
 	size_t n;
 
-	size_t fresh = 0;
-
 	if (!pid || !(n = settle_children(pid, r->comm, now, SETTLE_MAX_PIDS)))
 		return false;
-	for (size_t i = 0; i < n; i++) {
-		bool old = false;
-
-		for (size_t j = 0; j < snap->n; j++)
-			old |= now[i] == snap->old[j];
-		if (old && !r->linger)
+	if (r->linger) {
+		if (!kinds_renewed(snap, now, n))
 			return false;
-		fresh += !old;
+	} else {
+		for (size_t i = 0; i < n; i++)
+			if (in_snapshot(snap, now[i]))
+				return false;
 	}
-	if (r->linger && fresh < snap->n)
-		return false;
 	return !r->host || port_answers(r->host, r->port);
 }
 

@@ -19,8 +19,10 @@
  * A start, too, returns before the daemon serves (systemd's Type=simple
  * rspamd).  service.c therefore waits after each start or reload of
  * these daemons until it has settled: the processes of the kind named in
- * settle.c that its main process had before have all gone, one runs
- * again, and for rspamd its milter port answers.  The wait is bounded;
+ * settle.c that its main process had before have all gone and one runs
+ * again (for rspamd, whose old workers may linger for minutes: each kind
+ * of worker that ran before runs anew), and for rspamd its milter port
+ * answers.  The wait is bounded;
  * a daemon that does not settle is an error, with a pointer to its log.
  *
  *	struct settle_snapshot snap;
@@ -51,6 +53,12 @@ bool settle_before(const char *name, struct settle_snapshot *snap);
 /* After it: 0 once settled, -1 if it did not within the rule's time
  * (printed). */
 int settle_wait(const struct settle_snapshot *snap);
+
+/* For a rule whose old children may linger (rspamd): true if each of
+ * the old children's process titles is among the new ones' (and there
+ * is a new one).  Pure, for the unit test. */
+bool settle_kinds_renewed(const char *const *old, size_t nold,
+			  const char *const *fresh, size_t nfresh);
 
 /* The children of pid whose name (comm) is comm (NULL: all), into pids
  * (at most max); how many.  From /proc. */
