@@ -115,6 +115,7 @@ static const struct {
 	{ "sqlite-mailboxes.cf", true },
 	{ "sqlite-mailbox-self.cf", true },
 	{ "sqlite-aliases.cf", true },
+	{ "sqlite-recipient-unavailable.cf", true },
 	{ "sqlite-sender-login.cf", true },
 	{ "sqlite-local-host.cf", true },
 };

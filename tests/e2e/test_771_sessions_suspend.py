@@ -9,6 +9,7 @@ import time
 
 from hostmail import rcpt
 from mailclients import deliver
+from vmail_guest import token
 from sessions import OpenSessions, assert_logins
 
 
@@ -36,4 +37,40 @@ def test_771_suspend_and_resume(guest):
     guest.vmailctl("user", "resume", user.address)
     assert_logins(guest, user, True, what="a resumed mailbox")
     marker = deliver(guest, only, "after resume")
+    guest.wait_for_message(user.address, marker)
+
+
+def test_771_suspended_behind_aliases_and_a_catch_all(guest):
+    """Deep aliases and a catch-all: a suspended mailbox's mail is refused
+    (550 5.1.1), never sent to the catch-all instead; an alias two levels
+    above it is refused too; an alias with another, live path delivers
+    there only, and nothing bounces."""
+    t = token()
+    domain = f"susp{t}.example"
+    guest.vmailctl("domain", "add", domain)
+    user = guest.add_user("susp", domain=domain)
+    other = guest.add_user("catch", domain=domain)
+    mid, top, wide = (f"{n}{t}@{domain}" for n in ("mid", "top", "wide"))
+    guest.vmailctl("alias", "add", mid, user.address)
+    guest.vmailctl("alias", "add", top, mid)
+    guest.vmailctl("alias", "add", wide, mid, other.address)
+    guest.vmailctl("alias", "add", f"@{domain}", other.address)
+
+    guest.vmailctl("user", "suspend", user.address)
+    for address in (user.address, f"{user.local}+tag@{domain}", mid, top):
+        code, text = rcpt(guest, address)
+        assert code == 550 and text.startswith(b"5.1.1"), \
+            f"[{guest.name}] RCPT {address}, which leads only to a suspended mailbox: {code} {text!r}"
+    sender = f"susp-{t}@example.net"
+    marker = deliver(guest, wide, "deep alias while suspended", sender=sender)
+    guest.wait_for_message(other.address, marker)
+    time.sleep(3)   # a bounce for the dead branch would be queued by now
+    assert guest.find_message(user.address, marker) is None
+    assert guest.queued_for(sender) == [], f"[{guest.name}] a bounce for the dead branch"
+    assert guest.queued_for(user.address) == [] and guest.queued_for(mid) == []
+    assert len(guest.mail_files(other.address)) == 1, \
+        f"[{guest.name}] the catch-all owner got more than the one message"
+
+    guest.vmailctl("user", "resume", user.address)
+    marker = deliver(guest, top, "deep alias after resume", sender=sender)
     guest.wait_for_message(user.address, marker)
