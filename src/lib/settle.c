@@ -33,8 +33,8 @@ struct settle_rule {
 	const char *port;
 	int seconds;           /* how long to wait at most */
 	bool linger;           /* old children may still finish their work:
-				  settled once each kind of them (by process
-				  title) has a new one */
+				  settled once each kind of them there was
+				  (by process title) has a new one */
 };
 
 static const struct settle_rule rules[] = {
@@ -44,8 +44,10 @@ static const struct settle_rule rules[] = {
 	 * a milter session for twice its task_timeout, 200 s here, through
 	 * any number of further reloads): waiting for them to be gone would
 	 * wait for nothing, and counting them would wait for ever.  Each
-	 * kind of worker ("rspamd: normal process (localhost:11333)") that
-	 * ran before must run anew. */
+	 * kind of worker that ran before ("rspamd: normal process", from
+	 * its title "rspamd: normal process (localhost:11333)") must run
+	 * anew.  (A kind a new configuration dropped would never return:
+	 * vmail's configurations keep the same set of workers.) */
 	{ "rspamd", "/run/rspamd/rspamd.pid", NULL,
 	  "its new workers did not start, or its milter port does not "
 	  "answer", SERVICE_RSPAMD_MILTER_HOST,
@@ -122,34 +124,6 @@ static const struct settle_rule *rule_of(const char *name)
 	return NULL;
 }
 
-bool settle_before(const char *name, struct settle_snapshot *snap)
-{
-	pid_t pid;
-
-	memset(snap, 0, sizeof *snap);
-	if (!(snap->rule = rule_of(name)))
-		return false;
-	if ((pid = main_pid(snap->rule)) != 0)
-		snap->n = settle_children(pid, snap->rule->comm, snap->old,
-					  SETTLE_MAX_PIDS);
-	return true;
-}
-
-static bool port_answers(const char *host, const char *port)
-{
-	struct sockaddr_in sa = { .sin_family = AF_INET,
-				  .sin_port = htons((uint16_t)atoi(port)) };
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	bool ok;
-
-	if (fd < 0)
-		return false;
-	ok = inet_pton(AF_INET, host, &sa.sin_addr) == 1 &&
-	     connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0;
-	close(fd);
-	return ok;
-}
-
 /* The process title of pid (its argv[0] after setproctitle(), as
  * rspamd's workers set it), into buf; false if it is gone. */
 static bool proc_title(pid_t pid, char *buf, size_t size)
@@ -163,6 +137,17 @@ static bool proc_title(pid_t pid, char *buf, size_t size)
 	snprintf(buf, size, "%s", text);   /* up to the first NUL */
 	free(text);
 	return len > 0;
+}
+
+void settle_kind(const char *title, char *buf, size_t size)
+{
+	const char *open = strrchr(title, '(');
+	size_t len = strlen(title);
+
+	if (len && open && open > title && open[-1] == ' ' &&
+	    title[len - 1] == ')')
+		len = (size_t)(open - 1 - title);
+	snprintf(buf, size, "%.*s", (int)len, title);
 }
 
 bool settle_kinds_renewed(const char *const *old, size_t nold,
@@ -181,6 +166,71 @@ bool settle_kinds_renewed(const char *const *old, size_t nold,
 	return true;
 }
 
+/* The kind of worker pid is, into buf; false if it is gone, or is still
+ * titled as the main process (just forked, not yet a worker). */
+static bool worker_kind(pid_t pid, pid_t main, char *buf, size_t size)
+{
+	char title[256], main_title[256], main_kind[SETTLE_KIND_MAX];
+
+	if (!proc_title(pid, title, sizeof title))
+		return false;
+	settle_kind(title, buf, size);
+	if (proc_title(main, main_title, sizeof main_title)) {
+		settle_kind(main_title, main_kind, sizeof main_kind);
+		if (!strcmp(buf, main_kind))
+			return false;
+	}
+	return true;
+}
+
+/* linger: the kinds of worker the main process pid has, once each. */
+static void record_kinds(struct settle_snapshot *snap, pid_t pid)
+{
+	for (size_t i = 0; i < snap->n && snap->nkinds < SETTLE_MAX_KINDS; i++) {
+		char kind[SETTLE_KIND_MAX];
+		bool seen = false;
+
+		if (!worker_kind(snap->old[i], pid, kind, sizeof kind))
+			continue;
+		for (size_t j = 0; j < snap->nkinds && !seen; j++)
+			seen = !strcmp(snap->kinds[j], kind);
+		if (!seen)
+			snprintf(snap->kinds[snap->nkinds++], SETTLE_KIND_MAX,
+				 "%s", kind);
+	}
+}
+
+bool settle_before(const char *name, struct settle_snapshot *snap)
+{
+	pid_t pid;
+
+	memset(snap, 0, sizeof *snap);
+	if (!(snap->rule = rule_of(name)))
+		return false;
+	if ((pid = main_pid(snap->rule)) != 0) {
+		snap->n = settle_children(pid, snap->rule->comm, snap->old,
+					  SETTLE_MAX_PIDS);
+		if (snap->rule->linger)
+			record_kinds(snap, pid);
+	}
+	return true;
+}
+
+static bool port_answers(const char *host, const char *port)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_port = htons((uint16_t)atoi(port)) };
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	bool ok;
+
+	if (fd < 0)
+		return false;
+	ok = inet_pton(AF_INET, host, &sa.sin_addr) == 1 &&
+	     connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0;
+	close(fd);
+	return ok;
+}
+
 static bool in_snapshot(const struct settle_snapshot *snap, pid_t pid)
 {
 	for (size_t j = 0; j < snap->n; j++)
@@ -189,24 +239,26 @@ static bool in_snapshot(const struct settle_snapshot *snap, pid_t pid)
 	return false;
 }
 
-/* linger: every kind among the old children still running has a new
- * one (old children that have gone need nothing). */
-static bool kinds_renewed(const struct settle_snapshot *snap,
+/* linger: each kind of worker there was before has a new one (however
+ * many old ones still finish their sessions); with none before, any new
+ * worker will do. */
+static bool kinds_renewed(const struct settle_snapshot *snap, pid_t pid,
 			  const pid_t *now, size_t n)
 {
-	static char titles[SETTLE_MAX_PIDS][128];
-	const char *old[SETTLE_MAX_PIDS], *fresh[SETTLE_MAX_PIDS];
-	size_t nold = 0, nfresh = 0;
+	static char kinds[SETTLE_MAX_PIDS][SETTLE_KIND_MAX];
+	const char *old[SETTLE_MAX_KINDS], *fresh[SETTLE_MAX_PIDS];
+	size_t nfresh = 0;
 
+	for (size_t i = 0; i < snap->nkinds; i++)
+		old[i] = snap->kinds[i];
 	for (size_t i = 0; i < n; i++) {
-		if (!proc_title(now[i], titles[i], sizeof titles[i]))
+		if (in_snapshot(snap, now[i]) ||
+		    !worker_kind(now[i], pid, kinds[nfresh], sizeof kinds[nfresh]))
 			continue;
-		if (in_snapshot(snap, now[i]))
-			old[nold++] = titles[i];
-		else
-			fresh[nfresh++] = titles[i];
+		fresh[nfresh] = kinds[nfresh];
+		nfresh++;
 	}
-	return settle_kinds_renewed(old, nold, fresh, nfresh);
+	return settle_kinds_renewed(old, snap->nkinds, fresh, nfresh);
 }
 
 static bool settled(const struct settle_snapshot *snap)
@@ -218,7 +270,7 @@ static bool settled(const struct settle_snapshot *snap)
 	if (!pid || !(n = settle_children(pid, r->comm, now, SETTLE_MAX_PIDS)))
 		return false;
 	if (r->linger) {
-		if (!kinds_renewed(snap, now, n))
+		if (!kinds_renewed(snap, pid, now, n))
 			return false;
 	} else {
 		for (size_t i = 0; i < n; i++)

@@ -38,6 +38,8 @@
 #include <sys/types.h>
 
 #define SETTLE_MAX_PIDS 128
+#define SETTLE_MAX_KINDS 16
+#define SETTLE_KIND_MAX 96
 
 struct settle_rule;
 
@@ -45,6 +47,10 @@ struct settle_snapshot {
 	const struct settle_rule *rule;
 	pid_t old[SETTLE_MAX_PIDS];   /* the processes to be replaced */
 	size_t n;
+	/* For a rule whose old workers linger (rspamd): the kinds of worker
+	 * there were, each of which must run anew. */
+	char kinds[SETTLE_MAX_KINDS][SETTLE_KIND_MAX];
+	size_t nkinds;
 };
 
 /* Before a start or reload of name: false if there is nothing to wait
@@ -54,9 +60,13 @@ bool settle_before(const char *name, struct settle_snapshot *snap);
  * (printed). */
 int settle_wait(const struct settle_snapshot *snap);
 
+/* A worker's kind: its process title without the address it listens on
+ * ("rspamd: normal process (localhost:11333)" is "rspamd: normal
+ * process"), so a new bind address is still the same kind. */
+void settle_kind(const char *title, char *buf, size_t size);
 /* For a rule whose old children may linger (rspamd): true if each of
- * the old children's process titles is among the new ones' (and there
- * is a new one).  Pure, for the unit test. */
+ * the old kinds is among the new workers' kinds (and there is a new
+ * worker).  Pure, for the unit test. */
 bool settle_kinds_renewed(const char *const *old, size_t nold,
 			  const char *const *fresh, size_t nfresh);
 

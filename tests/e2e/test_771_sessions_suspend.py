@@ -5,12 +5,13 @@ refused at RCPT (550 5.1.1) while an alias that also delivers elsewhere
 still delivers there. "vmailctl user resume" brings it all back: login,
 delivery, the alias."""
 
+import re
 import time
 
-from hostmail import rcpt
+from hostmail import rcpt, sendmail
 from mailclients import deliver
-from vmail_guest import token
 from sessions import OpenSessions, assert_logins
+from vmail_guest import token, wait_until
 
 
 def test_771_suspend_and_resume(guest):
@@ -44,7 +45,9 @@ def test_771_suspended_behind_aliases_and_a_catch_all(guest):
     """Deep aliases and a catch-all: a suspended mailbox's mail is refused
     (550 5.1.1), never sent to the catch-all instead; an alias two levels
     above it is refused too; an alias with another, live path delivers
-    there only, and nothing bounces."""
+    there only, and nothing bounces. Submitted on the machine (sendmail:
+    no RCPT to refuse), mail for the suspended mailbox goes back to its
+    sender, not to the catch-all."""
     t = token()
     domain = f"susp{t}.example"
     guest.vmailctl("domain", "add", domain)
@@ -70,6 +73,15 @@ def test_771_suspended_behind_aliases_and_a_catch_all(guest):
     assert guest.queued_for(user.address) == [] and guest.queued_for(mid) == []
     assert len(guest.mail_files(other.address)) == 1, \
         f"[{guest.name}] the catch-all owner got more than the one message"
+
+    p, marker = sendmail(guest, user.address)
+    assert p.returncode == 0, p.stderr
+    log = guest.log_path("postfix")
+    wait_until(lambda: re.search(rf"to=<{re.escape(user.address)}>.*status=bounced",
+                                 guest.read(log)),
+               f"[{guest.name}] sendmail to the suspended mailbox to be returned")
+    assert guest.find_message(other.address, marker) is None, \
+        f"[{guest.name}] mail for the suspended mailbox reached the catch-all"
 
     guest.vmailctl("user", "resume", user.address)
     marker = deliver(guest, top, "deep alias after resume", sender=sender)

@@ -3,9 +3,11 @@
  * Postfix's sqlite client runs it ('%s' replaced by the address looked
  * up) on a directory made by the store: templates/postfix/
  * sqlite-aliases.cf (the destinations of an alias that lead to a live
- * address, however deep) and sqlite-recipient-unavailable.cf (the 550
- * for a suspended mailbox, and for an alias that leads only to
- * suspended ones).  The end-to-end side is tests/e2e/test_777.
+ * address, however deep), sqlite-recipient-unavailable.cf (the 550 for
+ * a suspended mailbox, and for an alias that leads only to suspended
+ * ones; DUNNO for what exists and is live) and sqlite-mailbox-self.cf
+ * (suspended mailboxes too, so a catch-all never takes their mail).
+ * The end-to-end side is tests/e2e/test_771.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -117,6 +119,8 @@ static const char *lookup(struct fixture *f, const char *file,
 
 #define ALIASES "sqlite-aliases.cf"
 #define UNAVAILABLE "sqlite-recipient-unavailable.cf"
+#define SELF "sqlite-mailbox-self.cf"
+#define REFUSED "550 5.1.1 Mailbox unavailable"
 
 static void add(struct store *s, const char *src, const char *dst)
 {
@@ -160,9 +164,11 @@ static void test_all_live(void **state)
 			    "bob+team@a.test sue@a.test");
 	assert_string_equal(lookup(f, ALIASES, "all@a.test"),
 			    "friend@elsewhere.example team@a.test");
-	assert_string_equal(lookup(f, UNAVAILABLE, "team@a.test"), "");
-	assert_string_equal(lookup(f, UNAVAILABLE, "sue@a.test"), "");
+	assert_string_equal(lookup(f, UNAVAILABLE, "team@a.test"), "DUNNO");
+	assert_string_equal(lookup(f, UNAVAILABLE, "sue@a.test"), "DUNNO");
+	assert_string_equal(lookup(f, UNAVAILABLE, "nobody@a.test"), "");
 	assert_string_equal(lookup(f, ALIASES, "nobody@a.test"), "");
+	assert_string_equal(lookup(f, SELF, "sue@a.test"), "sue@a.test");
 }
 
 /* A suspended mailbox or domain at the end of a path drops that
@@ -181,14 +187,15 @@ static void test_suspended_at_any_depth(void **state)
 	assert_string_equal(lookup(f, ALIASES, "deep@a.test"), "bob@a.test");
 	assert_string_equal(lookup(f, ALIASES, "carls@a.test"), "");
 	assert_string_equal(lookup(f, ALIASES, "tagged@a.test"), "");
-	assert_string_equal(lookup(f, UNAVAILABLE, "sue@a.test"),
-			    "550 5.1.1 Mailbox unavailable");
-	assert_string_equal(lookup(f, UNAVAILABLE, "sues@a.test"),
-			    "550 5.1.1 Mailbox unavailable");
-	assert_string_equal(lookup(f, UNAVAILABLE, "tagged@a.test"),
-			    "550 5.1.1 Mailbox unavailable");
-	assert_string_equal(lookup(f, UNAVAILABLE, "deep@a.test"), "");
-	assert_string_equal(lookup(f, UNAVAILABLE, "bob@a.test"), "");
+	assert_string_equal(lookup(f, UNAVAILABLE, "sue@a.test"), REFUSED);
+	assert_string_equal(lookup(f, UNAVAILABLE, "sues@a.test"), REFUSED);
+	assert_string_equal(lookup(f, UNAVAILABLE, "tagged@a.test"), REFUSED);
+	assert_string_equal(lookup(f, UNAVAILABLE, "deep@a.test"), "DUNNO");
+	assert_string_equal(lookup(f, UNAVAILABLE, "bob@a.test"), "DUNNO");
+	/* Suspended, it still maps to itself: the catch-all never gets its
+	 * mail.  A suspended domain's mailboxes are not hosted at all. */
+	assert_string_equal(lookup(f, SELF, "sue@a.test"), "sue@a.test");
+	assert_string_equal(lookup(f, SELF, "carl@off.test"), "");
 	/* Postfix looks sue+x up as is first: not refused by that key, it
 	 * then asks for sue@a.test, which is. */
 	assert_string_equal(lookup(f, UNAVAILABLE, "sue+x@a.test"), "");
@@ -209,14 +216,65 @@ static void test_catch_all(void **state)
 	assert_string_equal(lookup(f, ALIASES, "@a.test"), "bob@a.test");
 	assert_string_equal(lookup(f, ALIASES, "via@a.test"),
 			    "unknown-here@a.test");
-	assert_string_equal(lookup(f, UNAVAILABLE, "sue@a.test"),
-			    "550 5.1.1 Mailbox unavailable");
+	assert_string_equal(lookup(f, UNAVAILABLE, "sue@a.test"), REFUSED);
 	assert_string_equal(lookup(f, UNAVAILABLE, "unknown-here@a.test"), "");
 	assert_int_equal(store_mailbox_set_active(f->s, "bob@a.test", false),
 			 STORE_OK);
 	assert_string_equal(lookup(f, ALIASES, "@a.test"), "");
-	assert_string_equal(lookup(f, UNAVAILABLE, "via@a.test"),
-			    "550 5.1.1 Mailbox unavailable");
+	assert_string_equal(lookup(f, UNAVAILABLE, "via@a.test"), REFUSED);
+}
+
+/* An alias source may hold '+' (a mailbox name may not): Postfix asks
+ * for "sales+eu" first, and on "found" never goes on to "sales", which
+ * may be dead; a suspended mailbox's own "+tag" alias is its own. */
+static void test_tagged_alias_sources(void **state)
+{
+	struct fixture *f = *state;
+
+	add(f->s, "sales+eu@a.test", "bob@a.test");
+	add(f->s, "sales@a.test", "sue@a.test");
+	add(f->s, "sue+lists@a.test", "bob@a.test");
+	suspend(f);
+	assert_string_equal(lookup(f, UNAVAILABLE, "sales+eu@a.test"), "DUNNO");
+	assert_string_equal(lookup(f, UNAVAILABLE, "sue+lists@a.test"), "DUNNO");
+	assert_string_equal(lookup(f, UNAVAILABLE, "sales@a.test"), REFUSED);
+	assert_string_equal(lookup(f, ALIASES, "sales+eu@a.test"), "bob@a.test");
+	assert_string_equal(lookup(f, ALIASES, "sue+lists@a.test"), "bob@a.test");
+}
+
+/* As long a path as Postfix follows (its recursion limit is 1000), and
+ * a loop (vmailctl refuses to make one) ends without a live address. */
+static void test_long_paths_and_loops(void **state)
+{
+	struct fixture *f = *state;
+	char src[64], dst[64];
+
+	for (int i = 0; i < 60; i++) {
+		snprintf(src, sizeof src, "hop%d@a.test", i);
+		snprintf(dst, sizeof dst, "hop%d@a.test", i + 1);
+		add(f->s, src, dst);
+	}
+	add(f->s, "hop60@a.test", "bob@a.test");
+	add(f->s, "p@a.test", "q@a.test");
+	add(f->s, "q@a.test", "p@a.test");
+	assert_string_equal(lookup(f, ALIASES, "hop0@a.test"), "hop1@a.test");
+	assert_string_equal(lookup(f, UNAVAILABLE, "hop0@a.test"), "DUNNO");
+	assert_string_equal(lookup(f, ALIASES, "p@a.test"), "");
+	assert_string_equal(lookup(f, UNAVAILABLE, "p@a.test"), REFUSED);
+}
+
+/* An alias of a suspended domain on the way is not followed: Postfix
+ * would send that address out, to the MX that is this server. */
+static void test_suspended_domain_on_the_way(void **state)
+{
+	struct fixture *f = *state;
+
+	add(f->s, "x@a.test", "fwd@off.test");
+	add(f->s, "fwd@off.test", "bob@a.test");
+	assert_string_equal(lookup(f, ALIASES, "x@a.test"), "fwd@off.test");
+	suspend(f);
+	assert_string_equal(lookup(f, ALIASES, "x@a.test"), "");
+	assert_string_equal(lookup(f, UNAVAILABLE, "x@a.test"), REFUSED);
 }
 
 int main(void)
@@ -228,6 +286,12 @@ int main(void)
 						setup, store_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_catch_all, setup,
 						store_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_tagged_alias_sources,
+						setup, store_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_long_paths_and_loops,
+						setup, store_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_suspended_domain_on_the_way,
+						setup, store_fixture_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
