@@ -2,8 +2,8 @@
 as a logged-in user and reading the reply, rspamd's own counters in Redis,
 and waiting until rspamd has read the map of users' own limits.
 
-rspamd re-reads /etc/vmail/ratelimit.map by polling it (every 30 s; sooner
-where inotify works). wait_for_map() gives a probe user a limit of one
+rspamd re-reads /etc/vmail/ratelimit.map by polling it (every 3 s,
+options.inc). wait_for_map() gives a probe user a limit of one
 message and submits as the probe until the second message is refused:
 from then on rspamd has read a map that holds every limit set before the
 probe's."""
@@ -13,7 +13,7 @@ import time
 
 from mailclients import make_message, submission
 
-MAP_DELAY = 75          # rspamd's file-map poll (30 s) with a margin
+MAP_DELAY = 15          # rspamd's file-map poll (3 s) with a margin
 REDIS_SOCKET = "/run/redis/redis-server.sock"
 KEY_PREFIX = "vmail_rl:"
 

@@ -5,8 +5,8 @@ same for mail from an alias in a second hosted domain: signed with that
 domain's key (the From header's domain). After `vmailctl dkim rotate` and
 `--activate`, new mail is signed with the new selector and still verifies.
 
-rspamd reads the selectors map vmailctl writes by polling it (every 30 s;
-sooner where inotify works), so right after `domain add` or
+rspamd reads the selectors map vmailctl writes by polling it (every 3 s,
+options.inc), so right after `domain add` or
 `rotate --activate` the tests keep sending, within MAP_DELAY, until the
 mail is signed with the selector they expect; what they then verify is
 exact."""
@@ -20,7 +20,7 @@ import dkim
 from mailclients import make_message, send, submission
 from vmail_guest import token
 
-MAP_DELAY = 75     # rspamd's file-map poll (30 s) with a margin
+MAP_DELAY = 15     # rspamd's file-map poll (3 s) with a margin
 
 
 def _records(guest, domain):

@@ -22,7 +22,7 @@ import test_302_dkim_signing as t302
 from mailclients import make_message, send, submission
 from vmail_guest import token
 
-MAP_DELAY = 75     # rspamd re-reads senders.map within ~30 s (file maps)
+MAP_DELAY = 15     # rspamd re-reads senders.map within ~3 s (options.inc)
 
 
 def _refused_null_sender(guest, s, rcpt):
