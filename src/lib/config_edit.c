@@ -156,20 +156,28 @@ static bool read_lines(struct edit *ed, const char *text)
 	return true;
 }
 
-/* The sections of the table, and for each the line after which its
- * missing keys go: its last key, else its last header; 0 = none, or a
- * header whose next line would then become a continuation (the keys go
- * into a new block at the end instead). */
+/* The sections of the table, distinct, in order: before read_lines(),
+ * which numbers the headers it finds by them. */
+static void list_sections(struct edit *ed)
+{
+	for (size_t i = 0; i < config_settings(); i++) {
+		const char *sec = config_setting_section(i);
+
+		if (section_index(ed, sec, strlen(sec)) < 0)
+			ed->sections[ed->nsections++] = sec;
+	}
+}
+
+/* For each section the line after which its missing keys go: its last
+ * key, else its last header; 0 = none, or a header whose next line
+ * would then become a continuation (the keys go into a new block at the
+ * end instead). */
 static void find_anchors(struct edit *ed)
 {
 	for (size_t i = 0; i < config_settings(); i++) {
 		const char *sec = config_setting_section(i);
 		int k = section_index(ed, sec, strlen(sec));
 
-		if (k < 0) {
-			k = (int)ed->nsections;
-			ed->sections[ed->nsections++] = sec;
-		}
 		if (ed->where.line[i] > ed->anchor[k])
 			ed->anchor[k] = ed->where.line[i];
 	}
@@ -359,6 +367,7 @@ char *config_edit(const char *text, const struct vm_config *cfg, char *why,
 		return NULL;
 	}
 	ed->cfg = cfg;
+	list_sections(ed);
 	if (!*text) {
 		out = config_format(cfg);
 		if (!out)

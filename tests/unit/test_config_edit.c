@@ -253,6 +253,42 @@ static void test_header_before_indented_header(void **state)
 	free(out);
 }
 
+/* How many times needle is in haystack. */
+static int occurrences(const char *haystack, const char *needle)
+{
+	int n = 0;
+
+	for (const char *p = haystack; (p = strstr(p, needle)); p++)
+		n++;
+	return n;
+}
+
+static void test_header_without_keys(void **state)
+{
+	/* [spam] has a header and no key (with and without a final line
+	 * end): its keys go right after that header, not into a second
+	 * [spam] block. */
+	const char *texts[] = {
+		"[server]\nhostname = a.example.com\n# c\n[spam]\n",
+		"[server]\nhostname = a.example.com\n# c\n[spam]",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+		struct vm_config cfg, back;
+		char *out;
+
+		parse(texts[i], &cfg);
+		out = edit(texts[i], &cfg);
+		assert_int_equal(occurrences(out, "[spam]"), 1);
+		assert_non_null(strstr(out, "# c\n[spam]\n"));
+		assert_true(strstr(out, "greylisting = ") > strstr(out, "[spam]"));
+		parse(out, &back);
+		assert_memory_equal(&cfg, &back, sizeof cfg);
+		free(out);
+	}
+}
+
 static void test_byte_order_mark_kept(void **state)
 {
 	const char *text = "\xEF\xBB\xBF[server]\nhostname = a.example.com\n"
@@ -318,6 +354,7 @@ int main(void)
 		cmocka_unit_test(test_missing_keys_added_in_their_section),
 		cmocka_unit_test(test_crlf_and_no_final_newline),
 		cmocka_unit_test(test_header_before_indented_header),
+		cmocka_unit_test(test_header_without_keys),
 		cmocka_unit_test(test_byte_order_mark_kept),
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_empty_file_is_written_new),
