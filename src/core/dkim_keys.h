@@ -64,8 +64,8 @@ bool dkim_keyset_remove_files(const char *domain,
  * Write dkim_dir()/selectors.map from the store: "DOMAIN SELECTOR" for
  * the active key of every domain, sorted, atomically and only if it
  * changed.  1 written, 0 unchanged, -1 error (printed).  rspamd
- * notices the new file by itself (it polls file maps every 30 seconds,
- * sooner where inotify works); it is not reloaded, because a reload
+ * notices the new file by itself (it polls file maps every 3 seconds:
+ * templates/rspamd/options.inc); it is not reloaded, because a reload
  * briefly tempfails every message passing through the milter.
  */
 int dkim_keys_sync_map(struct store *s);

@@ -1,6 +1,7 @@
 /*
  * rspamd_map.c - write a map file for rspamd (see rspamd_map.h).
  */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
@@ -15,13 +16,10 @@
 
 bool rspamd_map_path(const char *name, char *out, size_t size)
 {
-	const char *conf = config_path();
-	const char *slash = strrchr(conf, '/');
+	char dir[PATH_MAX];
 
-	if (!slash)
-		return vm_snprintf(out, size, "%s", name);
-	return vm_snprintf(out, size, "%.*s/%s", (int)(slash - conf), conf,
-			   name);
+	return vm_dir_of(config_path(), dir, sizeof dir) &&
+	       vm_snprintf(out, size, "%s/%s", dir, name);
 }
 
 int rspamd_map_write(struct store *s, enum store_status st,

@@ -6,7 +6,7 @@
  * (send_limits.h).  Their writers put the lines of a store listing into
  * a struct vm_buf and finish with rspamd_map_write(), which writes the
  * file only if it differs.  rspamd re-reads a changed map by itself (it
- * polls file maps every 30 seconds, sooner where inotify works); it is
+ * polls file maps every 3 seconds: templates/rspamd/options.inc); it is
  * not reloaded, because a reload briefly tempfails every message
  * passing through the milter.  The maps that follow the directory
  * (sending limits, senders) live beside vmail.conf: rspamd_map_path().

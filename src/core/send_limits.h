@@ -31,7 +31,7 @@ bool send_limits_map_path(char *out, size_t size);
  * its own, sorted by domain and local part, atomically, mode 0640
  * root:_rspamd (when run as root and that group exists), and only if
  * the content changed.  1 written, 0 unchanged, -1 error (printed).
- * rspamd notices a new map by itself within about 30 seconds; it is not
+ * rspamd notices a new map by itself within about 3 seconds; it is not
  * reloaded (a reload briefly tempfails all mail through the milter).
  */
 int send_limits_sync_map(struct store *s);

@@ -139,8 +139,8 @@ rspamd_config:register_symbol({
 -- that is the envelope sender needs no lookup: Postfix has just checked
 -- that one against the directory (smtpd_sender_login_maps), so it holds
 -- at once for a new mailbox or alias, while the map is re-read within
--- about 30 seconds of a change (and an alias deleted that long ago may
--- still be used as a From beside another envelope sender).
+-- about 3 seconds of a change (options.inc; an alias deleted that
+-- recently may still be used as a From beside another envelope sender).
 -- A message with no From header, more than one, or an address that is
 -- not owned is refused at the end of DATA with "554 5.7.1", logged with
 -- the user and the address, and never signed (the refusal ends the scan
