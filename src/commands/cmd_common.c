@@ -342,6 +342,18 @@ bool cmd_arg_alias_source(const char *arg, char *out, size_t size)
 	return normalise("alias source", valid_alias_source, arg, out, size);
 }
 
+int cmd_no_such_mailbox(const char *address)
+{
+	vm_err("no mailbox '%s' (see 'vmailctl user list')", address);
+	return VM_EXIT_FAIL;
+}
+
+int cmd_no_such_domain(const char *domain)
+{
+	vm_err("domain '%s' is not hosted", domain);
+	return VM_EXIT_FAIL;
+}
+
 bool cmd_arg_mailbox(const char *arg, char *out, size_t size)
 {
 	char local[VM_LOCALPART_MAX + 1], domain[VM_DOMAIN_MAX + 1];

@@ -120,6 +120,12 @@ bool cmd_arg_alias_source(const char *arg, char *out, size_t size);
 /* A size such as a quota; what names it in the message ("quota"). */
 bool cmd_arg_size(const char *what, const char *arg, uint64_t *out);
 
+/* The messages for a mailbox or a domain that is not there, with where
+ * to look ("no mailbox 'a@b' (see 'vmailctl user list')", "domain 'b'
+ * is not hosted"); VM_EXIT_FAIL. */
+int cmd_no_such_mailbox(const char *address);
+int cmd_no_such_domain(const char *domain);
+
 /* End a list command whose rows went to stdout (text) or into json (a
  * JSON array; NULL for text): close the store, then report a failed st,
  * or print json (and free it) or flush the text.  The exit code. */

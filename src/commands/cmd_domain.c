@@ -157,7 +157,7 @@ static int delete_domain(struct store *s, const char *name, bool force,
 		return directory_commit(s, st);
 	store_rollback(s);
 	if (st == STORE_NOT_FOUND)
-		vm_err("domain '%s' is not hosted", name);
+		cmd_no_such_domain(name);
 	else if (st == STORE_CONFLICT)
 		vm_err("%s; delete them first, or use --force",
 		       store_errmsg(s));

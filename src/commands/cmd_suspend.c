@@ -68,16 +68,17 @@ struct target {
 	enum store_status (*set)(struct store *s, const char *name,
 				 bool active);
 	void (*changed)(const char *name, bool kick);
+	int (*not_found)(const char *name);
 };
 
 static const struct target mailbox = {
 	"ADDRESS", cmd_arg_mailbox, store_mailbox_set_active,
-	service_directory_changed,
+	service_directory_changed, cmd_no_such_mailbox,
 };
 
 static const struct target domain = {
 	"DOMAIN", cmd_arg_domain, store_domain_set_active,
-	service_domain_changed,
+	service_domain_changed, cmd_no_such_domain,
 };
 
 static int set_active(const char *cmd, int argc, char **argv,
@@ -101,7 +102,12 @@ static int set_active(const char *cmd, int argc, char **argv,
 	st = store_begin(s);
 	if (st == STORE_OK)
 		st = t->set(s, name, active);
-	ret = directory_commit(s, st);
+	if (st == STORE_NOT_FOUND) {
+		store_rollback(s);
+		ret = t->not_found(name);
+	} else {
+		ret = directory_commit(s, st);
+	}
 	store_close(s);
 	/* After the commit, so that a client the kick disconnects cannot
 	 * log in again. */

@@ -190,22 +190,15 @@ static int password_done(int ret, const char *address,
 	return ret;
 }
 
-/* NOT_FOUND from a mailbox lookup, with a hint. */
-static int no_such_mailbox(const char *address)
-{
-	vm_err("no mailbox '%s' (see 'vmailctl user list')", address);
-	return VM_EXIT_FAIL;
-}
-
 /* End a transaction that changed one mailbox: as directory_commit(),
- * with the hint of no_such_mailbox() when there is no such mailbox. */
+ * with the hint of cmd_no_such_mailbox() when there is no such mailbox. */
 static int finish_mailbox_change(struct store *s, enum store_status st,
 				 const char *address)
 {
 	if (st != STORE_NOT_FOUND)
 		return directory_commit(s, st);
 	store_rollback(s);
-	return no_such_mailbox(address);
+	return cmd_no_such_mailbox(address);
 }
 
 /* The single ADDRESS operand of "user CMD", a mailbox address, into
@@ -740,7 +733,7 @@ static int user_show(int argc, char **argv)
 		return VM_EXIT_FAIL;
 	o = load_mailbox(s, address, &cfg, &st);
 	if (!o) {
-		ret = st == STORE_NOT_FOUND ? no_such_mailbox(address) :
+		ret = st == STORE_NOT_FOUND ? cmd_no_such_mailbox(address) :
 					      directory_fail(s, st);
 		store_close(s);
 		return ret;
@@ -798,7 +791,7 @@ static int user_passwd(int argc, char **argv)
 		return VM_EXIT_FAIL;
 	ret = VM_EXIT_FAIL;
 	if ((exists = directory_mailbox_exists(s, address)) == 0)
-		no_such_mailbox(address);
+		cmd_no_such_mailbox(address);
 	if (exists > 0 && get_new_password(src, address, &p)) {
 		enum store_status st = store_begin(s);
 		if (st == STORE_OK)

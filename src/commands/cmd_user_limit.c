@@ -133,9 +133,7 @@ int cmd_user_limit(int argc, char **argv)
 					      a.recipients);
 	if (st == STORE_NOT_FOUND) {
 		store_rollback(s);
-		vm_err("no mailbox '%s' (see 'vmailctl user list')",
-		       a.address);
-		ret = VM_EXIT_FAIL;
+		ret = cmd_no_such_mailbox(a.address);
 	} else {
 		ret = directory_commit(s, st);
 	}
