@@ -158,8 +158,11 @@ static bool owned_pairs(const struct directory_copy *c, struct strings *owned)
 			ok = strings_add(owned, m->v[i], m->v[i]) &&
 			     strings_add(&active, m->v[i], NULL);
 	sort_pairs(&active);
-	/* An alias of an active domain is owned by the active mailboxes it
-	 * names (the mailbox's own domain is not asked, as in Postfix). */
+	/* An alias of an active domain is owned by the mailboxes it names
+	 * that own themselves: active, in an active domain.  (Postfix's
+	 * sqlite-sender-login.cf does not ask for the mailbox's domain; a
+	 * mailbox of a suspended domain cannot log in, so the answer is the
+	 * same.) */
 	for (size_t i = 0; ok && i < a->n; i += 2)
 		if (has_key(&c->domains, c->alias_domains.v[i]) &&
 		    has_key(&active, a->v[i + 1]))
