@@ -46,6 +46,7 @@
 #include "lib/service.h"
 #include "lib/str.h"
 
+#define POSTFIX_PIDFILE "/var/spool/postfix/pid/master.pid"
 #define DOVECOT_PIDFILE "/run/dovecot/master.pid"
 #define RSPAMD_PIDFILE "/run/rspamd/rspamd.pid"
 #define REDIS_PIDFILE "/run/redis/redis-server.pid"
@@ -83,8 +84,7 @@ static int run(const char *a0, const char *a1)
 	return vm_run_quiet(argv) == 0 ? 0 : -1;
 }
 
-/* The live process the pid file names, or 0. */
-static pid_t pidfile_pid(const char *path)
+pid_t daemon_pidfile_pid(const char *path)
 {
 	char *text = vm_read_file(path, NULL);
 	if (!text)
@@ -102,7 +102,7 @@ static pid_t pidfile_pid(const char *path)
 static bool wait_pidfile(const char *path)
 {
 	for (int i = 0; i < WAIT_STEPS; i++) {
-		if (pidfile_pid(path) != 0)
+		if (daemon_pidfile_pid(path) != 0)
 			return true;
 		usleep(STEP_US);
 	}
@@ -163,14 +163,14 @@ static int postfix_start(void) { return run("postfix", "start"); }
 static int postfix_reload(void) { return run("postfix", "reload"); }
 static int postfix_stop(void) { return run("postfix", "stop"); }
 
-static bool dovecot_running(void) { return pidfile_pid(DOVECOT_PIDFILE) != 0; }
+static bool dovecot_running(void) { return daemon_pidfile_pid(DOVECOT_PIDFILE) != 0; }
 static int dovecot_start(void) { return run("dovecot", NULL); }
 static int dovecot_reload(void) { return run("doveadm", "reload"); }
 static int dovecot_stop(void) { return run("doveadm", "stop"); }
 
 /* ---- rspamd, redis ----------------------------------------------------- */
 
-static bool rspamd_running(void) { return pidfile_pid(RSPAMD_PIDFILE) != 0; }
+static bool rspamd_running(void) { return daemon_pidfile_pid(RSPAMD_PIDFILE) != 0; }
 
 static int rspamd_start(void)
 {
@@ -184,15 +184,15 @@ static int rspamd_start(void)
 
 static int rspamd_reload(void)
 {
-	return signal_pid(pidfile_pid(RSPAMD_PIDFILE), SIGHUP);
+	return signal_pid(daemon_pidfile_pid(RSPAMD_PIDFILE), SIGHUP);
 }
 
 static int rspamd_stop(void)
 {
-	return signal_pid(pidfile_pid(RSPAMD_PIDFILE), SIGTERM);
+	return signal_pid(daemon_pidfile_pid(RSPAMD_PIDFILE), SIGTERM);
 }
 
-static bool redis_running(void) { return pidfile_pid(REDIS_PIDFILE) != 0; }
+static bool redis_running(void) { return daemon_pidfile_pid(REDIS_PIDFILE) != 0; }
 
 static int redis_start(void)
 {
@@ -206,7 +206,7 @@ static int redis_start(void)
 
 static int redis_stop(void)
 {
-	return signal_pid(pidfile_pid(REDIS_PIDFILE), SIGTERM);
+	return signal_pid(daemon_pidfile_pid(REDIS_PIDFILE), SIGTERM);
 }
 
 static int redis_restart(void)
@@ -303,7 +303,7 @@ static bool spamd_listens(void)
 
 static bool spamd_running(void)
 {
-	return pidfile_pid(SERVICE_SPAMD_PIDFILE) != 0;
+	return daemon_pidfile_pid(SERVICE_SPAMD_PIDFILE) != 0;
 }
 
 static int spamd_start(void)
@@ -327,12 +327,12 @@ static int spamd_start(void)
 
 static int spamd_reload(void)
 {
-	return signal_pid(pidfile_pid(SERVICE_SPAMD_PIDFILE), SIGHUP);
+	return signal_pid(daemon_pidfile_pid(SERVICE_SPAMD_PIDFILE), SIGHUP);
 }
 
 static int spamd_stop(void)
 {
-	return signal_pid(pidfile_pid(SERVICE_SPAMD_PIDFILE), SIGTERM);
+	return signal_pid(daemon_pidfile_pid(SERVICE_SPAMD_PIDFILE), SIGTERM);
 }
 
 /* ---- freshclam: only under systemd ---------------------------------------- */
@@ -343,19 +343,19 @@ static int nothing(void) { return 0; }
 /* ---- the table ----------------------------------------------------------- */
 
 static const struct daemon daemons[] = {
-	{ "postfix", "/var/log/mail.log", false,
+	{ "postfix", "/var/log/mail.log", POSTFIX_PIDFILE, false,
 	  postfix_running, postfix_start, postfix_reload, postfix_stop },
-	{ "dovecot", "/var/log/dovecot.log", false,
+	{ "dovecot", "/var/log/dovecot.log", DOVECOT_PIDFILE, false,
 	  dovecot_running, dovecot_start, dovecot_reload, dovecot_stop },
-	{ "rspamd", "/var/log/rspamd/rspamd.log", false,
+	{ "rspamd", "/var/log/rspamd/rspamd.log", RSPAMD_PIDFILE, false,
 	  rspamd_running, rspamd_start, rspamd_reload, rspamd_stop },
-	{ "redis-server", "/var/log/redis/redis-server.log", true,
-	  redis_running, redis_start, redis_restart, redis_stop },
-	{ "clamav-daemon", "/var/log/clamav/clamav.log", false,
+	{ "redis-server", "/var/log/redis/redis-server.log", REDIS_PIDFILE,
+	  true, redis_running, redis_start, redis_restart, redis_stop },
+	{ "clamav-daemon", "/var/log/clamav/clamav.log", NULL, false,
 	  clamd_running, clamd_start, clamd_reload, clamd_stop },
-	{ "clamav-freshclam", "/var/log/clamav/freshclam.log", false,
+	{ "clamav-freshclam", "/var/log/clamav/freshclam.log", NULL, false,
 	  never, nothing, nothing, nothing },
-	{ "spamd", SPAMD_LOG, false,
+	{ "spamd", SPAMD_LOG, SERVICE_SPAMD_PIDFILE, false,
 	  spamd_running, spamd_start, spamd_reload, spamd_stop },
 };
 

@@ -23,9 +23,8 @@
 #define STEP_US (50 * 1000)        /* polls are 50 ms apart */
 
 struct settle_rule {
-	const char *name;      /* the daemon, as service.h names it */
-	const char *pidfile;   /* its main process without systemd (and
-				  Postfix's with it: see main_pid) */
+	const char *name;      /* the daemon, as service.h and daemons.c
+				  name it */
 	const char *comm;      /* the children a reload replaces (NULL:
 				  all of them) */
 	const char *what;      /* for the message: what did not happen */
@@ -48,34 +47,32 @@ static const struct settle_rule rules[] = {
 	 * its title "rspamd: normal process (localhost:11333)") must run
 	 * anew.  (A kind a new configuration dropped would never return:
 	 * vmail's configurations keep the same set of workers.) */
-	{ "rspamd", "/run/rspamd/rspamd.pid", NULL,
+	{ "rspamd", NULL,
 	  "its new workers did not start, or its milter port does not "
 	  "answer", SERVICE_RSPAMD_MILTER_HOST,
 	  SERVICE_RSPAMD_MILTER_PORT, 90, true },
-	{ "postfix", "/var/spool/postfix/pid/master.pid", "qmgr",
+	{ "postfix", "qmgr",
 	  "its queue manager was not restarted", NULL, NULL, 30, false },
-	{ "dovecot", "/run/dovecot/master.pid", "log",
+	{ "dovecot", "log",
 	  "its log process was not restarted", NULL, NULL, 30, false },
 };
 
 /* The pid of the daemon's main process, or 0.  With systemd the unit's
  * MainPID, except for Postfix, whose unit may be Debian's oneshot
- * wrapper: its master's pid file, which it writes either way. */
+ * wrapper: its master's pid file (daemons.c), which it writes either
+ * way. */
 static pid_t main_pid(const struct settle_rule *r)
 {
+	const struct daemon *d = daemon_find(r->name);
 	char *text = NULL, *end;
 	long pid = 0;
 
-	if (service_have_systemd() && strcmp(r->name, "postfix")) {
-		const char *argv[] = { "systemctl", "show", "--property=MainPID",
-				       "--value", service_unit(r->name), NULL };
+	if (!service_have_systemd() || !strcmp(r->name, "postfix"))
+		return d && d->pidfile ? daemon_pidfile_pid(d->pidfile) : 0;
+	const char *argv[] = { "systemctl", "show", "--property=MainPID",
+			       "--value", service_unit(r->name), NULL };
 
-		if (vm_run(argv, NULL, &text) != 0)
-			text = (free(text), NULL);
-	} else {
-		text = vm_read_file(r->pidfile, NULL);
-	}
-	if (text) {
+	if (vm_run(argv, NULL, &text) == 0 && text) {
 		pid = strtol(text, &end, 10);
 		if (end == text || pid <= 1 || (kill((pid_t)pid, 0) < 0 &&
 						errno == ESRCH))
