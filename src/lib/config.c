@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <ini.h>
 #include <inttypes.h>
+#include <arpa/inet.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -50,6 +51,11 @@
 #define MAX_SPAM_SCORE 100000
 #define DEFAULT_GREYLIST_DELAY 300                 /* 5 minutes */
 #define MAX_DURATION (12 * 3600)                   /* 12 hours */
+#define DAY 86400
+#define MAX_DAYS (2 * 365)                         /* 2 years */
+#define DEFAULT_ACME_DIRECTORY "https://acme-v02.api.letsencrypt.org/directory"
+#define DEFAULT_BLOCKLISTS "zen.spamhaus.org"
+#define DEFAULT_MTA_STS_MAX_AGE (7 * DAY)
 
 enum kind {
 	K_DOMAIN,   /* a domain name; empty = not set yet */
@@ -61,6 +67,13 @@ enum kind {
 	K_BOOL,     /* yes or no */
 	K_DURATION, /* seconds, written 30s, 5m or 1h; 1s to 12h */
 	K_ENGINE,   /* rspamd or spamassassin */
+	K_CHOICE,   /* one word of the setting's choices ("a|b|c") */
+	K_DAYS,     /* seconds, written 7d, 2w, 6 months or 1y; 1 day to
+		       2 years ("no" too, = 0, where choices is "no") */
+	K_URL,      /* an https:// URL; empty = the default */
+	K_HOSTS,    /* domain names, separated by spaces; may be empty */
+	K_IPV4,     /* an IPv4 address; empty = found out at run time */
+	K_IPV6,     /* an IPv6 address; empty = found out at run time */
 };
 
 struct setting {
@@ -70,6 +83,8 @@ struct setting {
 	size_t offset;      /* of the field in struct vm_config */
 	size_t size;        /* of a string field */
 	const char *help;   /* comment written above the key */
+	const char *choices;  /* K_CHOICE: "a|b|c"; K_DAYS: "no" if 0 is
+				 allowed (written "no") */
 };
 
 #define NSETTINGS (sizeof settings / sizeof settings[0])
@@ -78,75 +93,134 @@ static const struct setting settings[] = {
 	{ "server", "hostname", K_DOMAIN, offsetof(struct vm_config, hostname),
 	  sizeof ((struct vm_config *)0)->hostname,
 	  "Fully qualified name of this server: the SMTP greeting and the\n"
-	  "name in the TLS certificate.  DNS must point its A record here." },
+	  "name in the TLS certificate.  DNS must point its A record here.", NULL },
 	{ "server", "domain", K_DOMAIN, offsetof(struct vm_config, domain),
 	  sizeof ((struct vm_config *)0)->domain,
-	  "The first hosted domain (add more with \"vmailctl domain add\")." },
+	  "The first hosted domain (add more with \"vmailctl domain add\").", NULL },
 	{ "server", "admin", K_ADDRESS, offsetof(struct vm_config, admin),
 	  sizeof ((struct vm_config *)0)->admin,
 	  "The administrator's mailbox; postmaster@ and abuse@ go there.\n"
-	  "Empty means admin@DOMAIN." },
+	  "Empty means admin@DOMAIN.", NULL },
+	{ "server", "role", K_CHOICE, offsetof(struct vm_config, role),
+	  sizeof ((struct vm_config *)0)->role,
+	  "What this server is: \"primary\" hosts the mailboxes; \"backup-mx\"\n"
+	  "only queues mail for the domains of [server] primary while it is\n"
+	  "down, and hands it over when it is back (docs/dns.md).",
+	  "primary|backup-mx" },
+	{ "server", "primary", K_DOMAIN, offsetof(struct vm_config, primary),
+	  sizeof ((struct vm_config *)0)->primary,
+	  "role = backup-mx: the host name of the primary server.", NULL },
+	{ "server", "backup_mx", K_HOSTS, offsetof(struct vm_config, backup_mx),
+	  sizeof ((struct vm_config *)0)->backup_mx,
+	  "role = primary: the host names of the backup MX servers (with\n"
+	  "spaces between them), published in MX and MTA-STS after this one.", NULL },
+	{ "server", "ipv4", K_IPV4, offsetof(struct vm_config, ipv4),
+	  sizeof ((struct vm_config *)0)->ipv4,
+	  "The public addresses of this server, for its DNS records and\n"
+	  "checks.  Empty means the address of the interface the default\n"
+	  "route leaves by (IPv6: none if it has no global address).", NULL },
+	{ "server", "ipv6", K_IPV6, offsetof(struct vm_config, ipv6),
+	  sizeof ((struct vm_config *)0)->ipv6, NULL, NULL },
 	{ "limits", "message_size_limit", K_SIZE,
 	  offsetof(struct vm_config, message_size_limit), 0,
-	  "Largest message accepted or sent (0 = no limit)." },
+	  "Largest message accepted or sent (0 = no limit).", NULL },
 	{ "limits", "default_quota", K_SIZE,
 	  offsetof(struct vm_config, default_quota), 0,
 	  "Quota of new mailboxes (0 = no limit).  Change a single mailbox\n"
-	  "with \"vmailctl user quota ADDRESS SIZE\"." },
+	  "with \"vmailctl user quota ADDRESS SIZE\".", NULL },
 	{ "limits", "messages_per_hour", K_COUNT,
 	  offsetof(struct vm_config, messages_per_hour), 0,
 	  "Outgoing mail of each logged-in user, per hour: messages, and\n"
 	  "recipients (a message to 10 people counts 10).  Beyond either,\n"
 	  "mail is refused with 4xx until the hour is over (0 = no limit).\n"
-	  "Change a single user with \"vmailctl user limit\"." },
+	  "Change a single user with \"vmailctl user limit\".", NULL },
 	{ "limits", "recipients_per_hour", K_COUNT,
-	  offsetof(struct vm_config, recipients_per_hour), 0, NULL },
+	  offsetof(struct vm_config, recipients_per_hour), 0, NULL, NULL },
 	{ "tls", "cert", K_PATH, offsetof(struct vm_config, tls_cert),
 	  sizeof ((struct vm_config *)0)->tls_cert,
 	  "Certificate chain and private key, PEM.  Put a real certificate\n"
 	  "here (for example from Let's Encrypt); when these files do not\n"
-	  "exist, setup makes a self-signed pair." },
+	  "exist, setup makes a self-signed pair.", NULL },
 	{ "tls", "key", K_PATH, offsetof(struct vm_config, tls_key),
-	  sizeof ((struct vm_config *)0)->tls_key, NULL },
+	  sizeof ((struct vm_config *)0)->tls_key, NULL, NULL },
+	{ "tls", "acme", K_BOOL, offsetof(struct vm_config, acme), 0,
+	  "yes: get the certificate from an ACME CA (Let's Encrypt unless\n"
+	  "acme_directory says otherwise) for the hostname and mta-sts. and\n"
+	  "autoconfig. of every domain, and renew it; the self-signed one\n"
+	  "stays until the first arrives (docs/certificates.md).", NULL },
+	{ "tls", "acme_email", K_ADDRESS, offsetof(struct vm_config, acme_email),
+	  sizeof ((struct vm_config *)0)->acme_email,
+	  "Where the CA sends notices (empty: the admin's address).", NULL },
+	{ "tls", "acme_directory", K_URL,
+	  offsetof(struct vm_config, acme_directory),
+	  sizeof ((struct vm_config *)0)->acme_directory,
+	  "The ACME directory URL of the CA.", NULL },
 	{ "paths", "database", K_PATH, offsetof(struct vm_config, database),
 	  sizeof ((struct vm_config *)0)->database,
-	  "The directory of domains, mailboxes and aliases (SQLite)." },
+	  "The directory of domains, mailboxes and aliases (SQLite).", NULL },
 	{ "paths", "mail", K_PATH, offsetof(struct vm_config, mail_root),
 	  sizeof ((struct vm_config *)0)->mail_root,
-	  "Where mail is kept: one Maildir per mailbox, in DOMAIN/USER/." },
+	  "Where mail is kept: one Maildir per mailbox, in DOMAIN/USER/.", NULL },
 	{ "spam", "engine", K_ENGINE, offsetof(struct vm_config, spam_engine), 0,
 	  "Who scores incoming mail: \"rspamd\" or \"spamassassin\" (spamd,\n"
 	  "asked by rspamd; install.sh --spam spamassassin installs it).\n"
-	  "The thresholds below apply to that score either way." },
+	  "The thresholds below apply to that score either way.", NULL },
 	{ "spam", "reject", K_SCORE, offsetof(struct vm_config, spam_reject), 0,
 	  "Every incoming message gets a score; the higher, the more likely\n"
 	  "spam.  At or above this score the message is refused at the end\n"
-	  "of DATA (554 5.7.1) and never stored.  See docs/filtering.md." },
+	  "of DATA (554 5.7.1) and never stored.  See docs/filtering.md.", NULL },
 	{ "spam", "add_header", K_SCORE,
 	  offsetof(struct vm_config, spam_add_header), 0,
 	  "At or above this score the message gets \"X-Spam: Yes\" and is\n"
-	  "filed into the Junk folder." },
+	  "filed into the Junk folder.", NULL },
 	{ "spam", "greylist", K_SCORE,
 	  offsetof(struct vm_config, spam_greylist), 0,
 	  "Greylisting: a sender not seen before is told to try again later\n"
 	  "(4xx); real mail servers do, most spam robots do not.  Every\n"
 	  "unknown sender is greylisted, except the whitelisted ones (see\n"
 	  "docs/filtering.md): they only when the message scores at least\n"
-	  "this.  Logged-in users and this machine are never greylisted." },
+	  "this.  Logged-in users and this machine are never greylisted.", NULL },
 	{ "spam", "greylisting", K_BOOL,
 	  offsetof(struct vm_config, greylisting), 0,
-	  "\"no\" turns greylisting off." },
+	  "\"no\" turns greylisting off.", NULL },
 	{ "spam", "greylist_delay", K_DURATION,
 	  offsetof(struct vm_config, greylist_delay), 0,
 	  "How long a greylisted sender must wait before its retry is\n"
-	  "accepted: a number with s, m or h (30s, 5m, 1h; at most 12h)." },
+	  "accepted: a number with s, m or h (30s, 5m, 1h; at most 12h).", NULL },
 	{ "antivirus", "enabled", K_BOOL,
 	  offsetof(struct vm_config, antivirus), 0,
 	  "ClamAV scans every incoming message and attachment (archives\n"
 	  "too); a virus is refused at the end of DATA (554 5.7.1), and\n"
 	  "while clamd is down mail waits (4xx).  clamd needs about 1-1.5 GB\n"
 	  "of RAM with the official signatures: \"no\" turns it off on small\n"
-	  "machines (install.sh --no-antivirus).  See docs/filtering.md." },
+	  "machines (install.sh --no-antivirus).  See docs/filtering.md.", NULL },
+	{ "dns", "dmarc_policy", K_CHOICE,
+	  offsetof(struct vm_config, dmarc_policy),
+	  sizeof ((struct vm_config *)0)->dmarc_policy,
+	  "The DMARC policy \"vmailctl dns\" publishes for the hosted\n"
+	  "domains: none, quarantine or reject.", "none|quarantine|reject" },
+	{ "dns", "dmarc_rua", K_ADDRESS, offsetof(struct vm_config, dmarc_rua),
+	  sizeof ((struct vm_config *)0)->dmarc_rua,
+	  "Where DMARC and TLS-RPT aggregate reports go (empty: the admin's\n"
+	  "address).", NULL },
+	{ "dns", "tlsrpt_rua", K_ADDRESS, offsetof(struct vm_config, tlsrpt_rua),
+	  sizeof ((struct vm_config *)0)->tlsrpt_rua, NULL, NULL },
+	{ "dns", "blocklists", K_HOSTS, offsetof(struct vm_config, blocklists),
+	  sizeof ((struct vm_config *)0)->blocklists,
+	  "The DNS blocklists \"vmailctl check\" looks this server up in\n"
+	  "(zones, with spaces between them; empty: none).", NULL },
+	{ "mta_sts", "mode", K_CHOICE, offsetof(struct vm_config, mta_sts_mode),
+	  sizeof ((struct vm_config *)0)->mta_sts_mode,
+	  "The MTA-STS policy served for every domain: \"testing\" (others\n"
+	  "report failures but deliver), \"enforce\" (they deliver only over\n"
+	  "verified TLS) or \"none\".", "testing|enforce|none" },
+	{ "mta_sts", "max_age", K_DAYS,
+	  offsetof(struct vm_config, mta_sts_max_age), 0,
+	  "How long senders may cache the policy (7d, 2w, 6 months).", NULL },
+	{ "dkim", "rotate", K_DAYS, offsetof(struct vm_config, dkim_rotate), 0,
+	  "Rotate every domain's DKIM key this often (6 months; \"no\": only\n"
+	  "by hand).  The new key is published first and used once DNS shows\n"
+	  "it (docs/dns.md).", "no" },
 };
 
 static const char FILE_HEADER[] =
@@ -201,6 +275,14 @@ void config_defaults(struct vm_config *cfg)
 	cfg->greylisting = true;
 	cfg->greylist_delay = DEFAULT_GREYLIST_DELAY;
 	cfg->antivirus = true;
+	vm_strlcpy(cfg->role, "primary", sizeof cfg->role);
+	vm_strlcpy(cfg->acme_directory, DEFAULT_ACME_DIRECTORY,
+		   sizeof cfg->acme_directory);
+	vm_strlcpy(cfg->dmarc_policy, "quarantine", sizeof cfg->dmarc_policy);
+	vm_strlcpy(cfg->blocklists, DEFAULT_BLOCKLISTS, sizeof cfg->blocklists);
+	vm_strlcpy(cfg->mta_sts_mode, "testing", sizeof cfg->mta_sts_mode);
+	cfg->mta_sts_max_age = DEFAULT_MTA_STS_MAX_AGE;
+	cfg->dkim_rotate = 0;
 }
 
 /* ---- parsing -------------------------------------------------------- */
@@ -444,6 +526,144 @@ void config_format_score(int32_t score, char *buf, size_t len)
 		snprintf(buf, len, "%" PRId32 ".%02" PRId32, whole, frac);
 }
 
+/* Is word one of choices ("a|b|c")? */
+static bool in_choices(const char *word, const char *choices)
+{
+	size_t n = strlen(word);
+
+	for (const char *c = choices; *c;) {
+		const char *bar = strchr(c, '|');
+		size_t len = bar ? (size_t)(bar - c) : strlen(c);
+
+		if (n && len == n && !strncmp(c, word, n))
+			return true;
+		c += len + (bar ? 1 : 0);
+	}
+	return false;
+}
+
+/* "7d", "2w", "6 months", "1y" (also "7 days", "2 weeks", "1 year") ->
+ * seconds; a month counts 30 days, a year 365.  1 day to MAX_DAYS days;
+ * "no" = 0 where allow_no. */
+static bool parse_days(const char *v, bool allow_no, uint32_t *out,
+		       char *why, size_t whylen)
+{
+	static const struct { const char *name; uint32_t days; } units[] = {
+		{ "d", 1 }, { "day", 1 }, { "days", 1 },
+		{ "w", 7 }, { "week", 7 }, { "weeks", 7 },
+		{ "month", 30 }, { "months", 30 },
+		{ "y", 365 }, { "year", 365 }, { "years", 365 },
+	};
+	uint32_t n = 0;
+	const char *c = v;
+
+	if (allow_no && !strcmp(v, "no")) {
+		*out = 0;
+		return true;
+	}
+	if (!(*c >= '0' && *c <= '9'))
+		goto bad;
+	for (; *c >= '0' && *c <= '9'; c++) {
+		n = n * 10 + (uint32_t)(*c - '0');
+		if (n > MAX_DAYS)
+			goto range;
+	}
+	if (*c == ' ')
+		c++;
+	for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
+		if (strcmp(c, units[i].name))
+			continue;
+		n *= units[i].days;
+		if (n == 0 || n > MAX_DAYS)
+			goto range;
+		*out = n * DAY;
+		return true;
+	}
+bad:
+	vm_snprintf(why, whylen, "not a period (a number with d, w, months "
+		    "or y, like 7d, 2w, 6 months or 1y%s)",
+		    allow_no ? "; or no" : "");
+	return false;
+range:
+	vm_snprintf(why, whylen, "must be at least 1 day and at most %d "
+		    "days", MAX_DAYS);
+	return false;
+}
+
+static void format_days(uint32_t n, char *buf, size_t len)
+{
+	uint32_t d = n / DAY;
+
+	if (d == 0)
+		snprintf(buf, len, "no");
+	else if (d % 365 == 0)
+		snprintf(buf, len, "%" PRIu32 "y", d / 365);
+	else if (d % 30 == 0)
+		snprintf(buf, len, "%" PRIu32 " months", d / 30);
+	else if (d % 7 == 0)
+		snprintf(buf, len, "%" PRIu32 "w", d / 7);
+	else
+		snprintf(buf, len, "%" PRIu32 "d", d);
+}
+
+/* An https:// URL of printable ASCII without spaces, quotes, '\' or
+ * '#', ';' (which would start a comment). */
+static bool parse_url(const char *v, char *why, size_t whylen)
+{
+	if (strncmp(v, "https://", 8) || !v[8])
+		goto bad;
+	for (const unsigned char *c = (const unsigned char *)v; *c; c++)
+		if (*c <= ' ' || *c >= 0x7f || strchr("\"'\\#;<>`", *c))
+			goto bad;
+	return true;
+bad:
+	vm_snprintf(why, whylen, "not an https:// URL");
+	return false;
+}
+
+/* Domain names separated by single spaces (lower-cased in place). */
+static bool parse_hosts(char *v, char *why, size_t whylen)
+{
+	char one[256], reason[200];
+
+	vm_ascii_lower(v);
+	for (char *c = v; *c;) {
+		size_t len = strcspn(c, " ");
+
+		if (len == 0 || len >= sizeof one) {
+			vm_snprintf(why, whylen, "not a list of host names "
+				    "with single spaces between them");
+			return false;
+		}
+		memcpy(one, c, len);
+		one[len] = '\0';
+		if (!valid_domain(one, reason, sizeof reason)) {
+			vm_snprintf(why, whylen, "%s: %s", one, reason);
+			return false;
+		}
+		c += len;
+		if (*c == ' ' && !*++c) {
+			vm_snprintf(why, whylen, "a space at the end");
+			return false;
+		}
+	}
+	return true;
+}
+
+static bool parse_ip(const char *v, int af, char *why, size_t whylen)
+{
+	unsigned char addr[16];
+	char back[INET6_ADDRSTRLEN];
+
+	if (inet_pton(af, v, addr) == 1 &&
+	    inet_ntop(af, addr, back, sizeof back) && !strcmp(back, v))
+		return true;
+	vm_snprintf(why, whylen, "not an %s address%s",
+		    af == AF_INET ? "IPv4" : "IPv6",
+		    af == AF_INET6 ? " (in its shortest form, lower case)" : "");
+	return false;
+}
+
 /* Check value for setting s and store it in the config. */
 static bool store_value(struct parse *p, const struct setting *s,
 			const char *value)
@@ -522,6 +742,38 @@ static bool store_value(struct parse *p, const struct setting *s,
 				    "spamassassin");
 		break;
 	}
+	case K_CHOICE:
+		ok = in_choices(buf, s->choices);
+		if (!ok) {
+			vm_snprintf(why, sizeof why, "must be one of: %s",
+				    s->choices);
+			for (char *c = why; *c; c++)
+				if (*c == '|')
+					*c = ' ';
+		}
+		break;
+	case K_DAYS: {
+		uint32_t n;
+
+		ok = parse_days(buf, s->choices && !strcmp(s->choices, "no"),
+				&n, why, sizeof why);
+		if (ok)
+			memcpy(field, &n, sizeof n);
+		break;
+	}
+	case K_URL:
+		ok = !*buf || parse_url(buf, why, sizeof why);
+		break;
+	case K_HOSTS:
+		ok = parse_hosts(buf, why, sizeof why);
+		break;
+	case K_IPV4:
+		ok = !*buf || parse_ip(buf, AF_INET, why, sizeof why);
+		break;
+	case K_IPV6:
+		vm_ascii_lower(buf);
+		ok = !*buf || parse_ip(buf, AF_INET6, why, sizeof why);
+		break;
 	}
 	if (!ok) {
 		parse_error(p, "%s: %s", s->key, why);
@@ -748,6 +1000,18 @@ static const char *format_value(const struct setting *s,
 		memcpy(&e, field, sizeof e);
 		return config_spam_engine_name(e);
 	}
+	case K_DAYS: {
+		uint32_t n;
+
+		memcpy(&n, field, sizeof n);
+		format_days(n, buf, len);
+		return buf;
+	}
+	case K_CHOICE:
+	case K_URL:
+	case K_HOSTS:
+	case K_IPV4:
+	case K_IPV6:
 	case K_DOMAIN:
 	case K_ADDRESS:
 	case K_PATH:

@@ -33,6 +33,15 @@
  *   enabled = yes                   ; ClamAV (clamd) scans incoming mail;
  *                                   ; no = off (saves ~1-1.5 GB of RAM)
  *
+ *   [server] also: role = primary (or backup-mx), primary = HOST (the
+ *   backup's primary), backup_mx = HOST ... (the primary's backups),
+ *   ipv4 =, ipv6 = (public addresses; empty = found out at run time)
+ *   [tls] also: acme = no, acme_email =, acme_directory = URL
+ *   [dns] dmarc_policy = quarantine, dmarc_rua =, tlsrpt_rua =,
+ *         blocklists = zen.spamhaus.org
+ *   [mta_sts] mode = testing (enforce, none), max_age = 7d
+ *   [dkim] rotate = no (or a period: 6 months)
+ *
  * Unknown sections or keys are an error (typos must not be silently
  * ignored).  Missing keys take the defaults shown above, except that
  * hostname, domain and admin default to "" (not set yet; setup requires
@@ -90,6 +99,26 @@ struct vm_config {
 	bool greylisting;
 	uint32_t greylist_delay;      /* seconds a new sender must wait */
 	bool antivirus;               /* ClamAV through rspamd */
+	/* [server] role and its partners (backup MX, docs/dns.md) */
+	char role[16];                /* "primary" or "backup-mx" */
+	char primary[254];            /* backup-mx: the primary's host name */
+	char backup_mx[VM_CONF_VALUE_MAX + 1];  /* primary: "HOST HOST" */
+	char ipv4[16];                /* public addresses; "" = find out */
+	char ipv6[46];
+	/* [tls] ACME */
+	bool acme;
+	char acme_email[320];         /* "" = the admin's address */
+	char acme_directory[VM_CONF_VALUE_MAX + 1];
+	/* [dns] what "vmailctl dns" publishes and "check" looks at */
+	char dmarc_policy[16];        /* none, quarantine, reject */
+	char dmarc_rua[320];          /* "" = the admin's address */
+	char tlsrpt_rua[320];         /* "" = dmarc_rua */
+	char blocklists[VM_CONF_VALUE_MAX + 1];  /* "ZONE ZONE", "" = none */
+	/* [mta_sts] */
+	char mta_sts_mode[16];        /* testing, enforce, none */
+	uint32_t mta_sts_max_age;     /* seconds */
+	/* [dkim] */
+	uint32_t dkim_rotate;         /* seconds between rotations, 0 = by hand */
 };
 
 /* A spam score (hundredths) as the shortest decimal that parses back to

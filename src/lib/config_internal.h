@@ -13,7 +13,7 @@
 #include "lib/config.h"
 
 /* At least the number of settings (config.c checks it at build time). */
-#define CONFIG_SETTINGS_MAX 32
+#define CONFIG_SETTINGS_MAX 64
 
 /* Where each setting i was found: the line (1-based; 0 = not in the
  * text) and its value exactly as libinih read it (trimmed, without an

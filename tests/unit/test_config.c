@@ -476,6 +476,91 @@ static void test_antivirus(void **state)
 	free(again);
 }
 
+/* The settings of the web front, DNS and deliverability (issue 8):
+ * defaults, each kind's checks and messages, and a round trip. */
+static void test_dns_and_tls_settings(void **state)
+{
+	struct vm_config a, b;
+	char *text, *again;
+
+	(void)state;
+	config_defaults(&a);
+	assert_string_equal(a.role, "primary");
+	assert_false(a.acme);
+	assert_string_equal(a.acme_directory,
+			    "https://acme-v02.api.letsencrypt.org/directory");
+	assert_string_equal(a.dmarc_policy, "quarantine");
+	assert_string_equal(a.blocklists, "zen.spamhaus.org");
+	assert_string_equal(a.mta_sts_mode, "testing");
+	assert_int_equal(a.mta_sts_max_age, 7 * 86400);
+	assert_int_equal(a.dkim_rotate, 0);
+
+	expect_parse("[server]\nrole = backup-mx\nprimary = MX1.Example.com\n"
+		     "backup_mx = mx2.example.com mx3.example.net\n"
+		     "ipv4 = 198.51.100.7\nipv6 = 2001:DB8::7\n"
+		     "[tls]\nacme = yes\nacme_email = ops@example.com\n"
+		     "acme_directory = https://ca.test:14000/dir\n"
+		     "[dns]\ndmarc_policy = reject\nblocklists =\n"
+		     "[mta_sts]\nmode = enforce\nmax_age = 6 months\n"
+		     "[dkim]\nrotate = 1y\n", &a);
+	assert_string_equal(a.role, "backup-mx");
+	assert_string_equal(a.primary, "mx1.example.com");
+	assert_string_equal(a.backup_mx, "mx2.example.com mx3.example.net");
+	assert_string_equal(a.ipv4, "198.51.100.7");
+	assert_string_equal(a.ipv6, "2001:db8::7");
+	assert_true(a.acme);
+	assert_string_equal(a.acme_directory, "https://ca.test:14000/dir");
+	assert_string_equal(a.dmarc_policy, "reject");
+	assert_string_equal(a.blocklists, "");
+	assert_string_equal(a.mta_sts_mode, "enforce");
+	assert_int_equal(a.mta_sts_max_age, 180 * 86400);
+	assert_int_equal(a.dkim_rotate, 365 * 86400);
+	expect_parse("[mta_sts]\nmax_age = 2 weeks\n[dkim]\nrotate = 90d\n", &a);
+	assert_int_equal(a.mta_sts_max_age, 14 * 86400);
+	assert_int_equal(a.dkim_rotate, 90 * 86400);
+
+	expect_error("[server]\nrole = secondary\n",
+		     "role: must be one of: primary backup-mx");
+	expect_error("[server]\nbackup_mx = mx2.example.com  mx3.example.com\n",
+		     "backup_mx: not a list of host names");
+	expect_error("[server]\nbackup_mx = mx2.example.com \"x\"\n",
+		     "backup_mx: \"x\"");
+	expect_error("[server]\nipv4 = 198.51.100.300\n", "not an IPv4 address");
+	expect_error("[server]\nipv4 = 2001:db8::1\n", "not an IPv4 address");
+	expect_error("[server]\nipv6 = 2001:0db8::1\n", "not an IPv6 address");
+	expect_error("[tls]\nacme_directory = http://ca.test/dir\n",
+		     "not an https:// URL");
+	expect_error("[tls]\nacme_directory = https://ca.test/\"x\n",
+		     "not an https:// URL");
+	expect_error("[dns]\ndmarc_policy = strict\n",
+		     "must be one of: none quarantine reject");
+	expect_error("[mta_sts]\nmode = on\n", "must be one of: testing");
+	expect_error("[mta_sts]\nmax_age = 7\n", "not a period");
+	expect_error("[mta_sts]\nmax_age = no\n", "not a period");
+	expect_error("[mta_sts]\nmax_age = 0d\n", "at least 1 day");
+	expect_error("[mta_sts]\nmax_age = 3y\n", "at most 730 days");
+	expect_error("[dkim]\nrotate = 6 mon\n", "not a period");
+	expect_parse("[dkim]\nrotate = no\n", &a);
+	assert_int_equal(a.dkim_rotate, 0);
+
+	/* round trip of non-default values */
+	config_defaults(&a);
+	vm_strlcpy(a.role, "backup-mx", sizeof a.role);
+	vm_strlcpy(a.primary, "mx1.example.com", sizeof a.primary);
+	vm_strlcpy(a.mta_sts_mode, "enforce", sizeof a.mta_sts_mode);
+	a.mta_sts_max_age = 10 * 86400;
+	a.dkim_rotate = 180 * 86400;
+	text = config_format(&a);
+	assert_non_null(strstr(text, "\nmax_age = 10d\n"));
+	assert_non_null(strstr(text, "\nrotate = 6 months\n"));
+	expect_parse(text, &b);
+	assert_memory_equal(&a, &b, sizeof a);
+	again = config_format(&b);
+	assert_string_equal(text, again);
+	free(text);
+	free(again);
+}
+
 /* [spam] engine: rspamd by default, rspamd or spamassassin exactly,
  * round-trips; the name helpers agree with the parser. */
 static void test_spam_engine(void **state)
@@ -611,6 +696,7 @@ int main(void)
 		cmocka_unit_test(test_greylist_delay),
 		cmocka_unit_test(test_antivirus),
 		cmocka_unit_test(test_spam_engine),
+		cmocka_unit_test(test_dns_and_tls_settings),
 		cmocka_unit_test(test_load),
 		cmocka_unit_test(test_paths_from_environment),
 	};

@@ -32,6 +32,11 @@ static const char ADMIN_FILE[] =
 	"  domain = example.com\n"
 	"hostname = Mail.Example.com    ; the A record is at Hetzner\n"
 	"admin =\n"
+	"role = primary\n"
+	"primary =\n"
+	"backup_mx =\n"
+	"ipv4 =\n"
+	"ipv6 =\n"
 	"\n"
 	"[limits]\n"
 	"message_size_limit = 51200K\n"
@@ -42,6 +47,9 @@ static const char ADMIN_FILE[] =
 	"[tls]\n"
 	"cert = /etc/vmail/tls/cert.pem\n"
 	"key = /etc/vmail/tls/key.pem\n"
+	"acme = no\n"
+	"acme_email =\n"
+	"acme_directory = https://acme-v02.api.letsencrypt.org/directory\n"
 	"\n"
 	"[paths]\n"
 	"database = /var/lib/vmail/vmail.db\n"
@@ -55,6 +63,19 @@ static const char ADMIN_FILE[] =
 	"\n"
 	"[antivirus]\n"
 	"enabled = yes\n"
+	"\n"
+	"[dns]\n"
+	"dmarc_policy = quarantine\n"
+	"dmarc_rua =\n"
+	"tlsrpt_rua =\n"
+	"blocklists = zen.spamhaus.org\n"
+	"\n"
+	"[mta_sts]\n"
+	"mode = testing\n"
+	"max_age = 1w\n"
+	"\n"
+	"[dkim]\n"
+	"rotate = no\n"
 	"# the end\n";
 
 static void parse(const char *text, struct vm_config *cfg)
@@ -192,8 +213,11 @@ static void test_missing_keys_added_in_their_section(void **state)
 	/* The old lines are all there, in order, and come first... */
 	assert_true(starts_with(out, "# mine\n[server]\nhostname = mail.example.com\n"
 				"domain = example.com\n"));
-	/* ... admin right after domain, before the next section's comment. */
-	server_end = strstr(out, "admin = \n# about limits\n[limits]\n"
+	/* ... admin right after domain, the rest of [server] after it,
+	 * before the next section's comment. */
+	assert_non_null(strstr(out, "domain = example.com\n\n# The "
+			       "administrator's mailbox"));
+	server_end = strstr(out, "ipv6 = \n# about limits\n[limits]\n"
 			    "default_quota = 1G\n");
 	assert_non_null(server_end);
 	/* message_size_limit and the hourly limits after default_quota,
@@ -209,6 +233,9 @@ static void test_missing_keys_added_in_their_section(void **state)
 	assert_true(strstr(out, "[tls]") < strstr(out, "[paths]"));
 	assert_true(strstr(out, "[paths]") < strstr(out, "[spam]"));
 	assert_true(strstr(out, "[spam]") < strstr(out, "[antivirus]"));
+	assert_true(strstr(out, "[antivirus]") < strstr(out, "[dns]"));
+	assert_true(strstr(out, "[dns]") < strstr(out, "[mta_sts]"));
+	assert_true(strstr(out, "[mta_sts]") < strstr(out, "[dkim]"));
 	free(out);
 }
 
