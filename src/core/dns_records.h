@@ -127,6 +127,11 @@ bool dns_tlsa_spki_sha256(const char *path, char hex[65]);
  */
 void dns_find_address(int family, char *buf, size_t size, bool *private);
 
+/* The CA's domain for CAA: [caa] issuer, else the CA of [tls]
+ * acme_directory when it is one of the CAs known here (Let's Encrypt,
+ * ZeroSSL, Buypass, Google, SSL.com); NULL if unknown. */
+const char *dns_caa_issuer(const struct vm_config *cfg);
+
 /*
  * The records of domain (a hosted domain, lower case, no trailing dot),
  * appended to set in a fixed order: MX, SPF, DKIM, DMARC, MTA-STS,
