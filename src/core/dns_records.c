@@ -433,7 +433,8 @@ const char *dns_caa_issuer(const struct vm_config *cfg)
 }
 
 /* The reverse name of an address: 4.3.2.1.in-addr.arpa. or the 32
- * nibbles of IPv6 under ip6.arpa.  NULL if addr does not parse. */
+ * nibbles of IPv6 under ip6.arpa.  NULL if addr does not parse (then
+ * there is no PTR to ask for) or memory ran out (b->nomem). */
 static char *reverse_name(struct builder *b, int family, const char *addr)
 {
 	unsigned char a[16];
@@ -594,6 +595,18 @@ static void build_clients(struct builder *b, const struct vm_config *cfg,
 		"Outlook autodiscover: the HTTPS server that answers it.");
 }
 
+/* An account URI that can stand inside the CAA value's quotes: printable
+ * ASCII without space, '"', '\\' or ';' (RFC 8657 accounturi). */
+static bool uri_ok(const char *uri)
+{
+	if (strncmp(uri, "https://", 8) || !uri[8])
+		return false;
+	for (const char *p = uri; *p; p++)
+		if (*p <= ' ' || *p > '~' || strchr("\"\\;", *p))
+			return false;
+	return true;
+}
+
 static void build_caa(struct builder *b, const struct vm_config *cfg,
 		      const char *d, const struct dns_facts *f)
 {
@@ -601,7 +614,7 @@ static void build_caa(struct builder *b, const struct vm_config *cfg,
 	const char *ca = dns_caa_issuer(cfg);
 
 	if (ca) {
-		bool account = cfg->acme && f->acme_account[0];
+		bool account = cfg->acme && uri_ok(f->acme_account);
 
 		add_own(b, DNS_SCOPE_DOMAIN, false, "CAA", fmt(b, "%s.", d),
 			account ? fmt(b, "0 issue \"%s; accounturi=%s\"", ca,
@@ -655,14 +668,17 @@ static void build_host(struct builder *b, const struct vm_config *cfg,
 			fmt(b, "3 1 1 %s", f->tlsa_next),
 			"DANE: the next key of a rollover; publish it before "
 			"the key changes, keep the old one until it has.");
-	for (int i = 0; i < 2; i++)
-		if (addr[i][0])
-			add_own(b, DNS_SCOPE_HOST, true, "PTR",
-				reverse_name(b, family[i], addr[i]),
+	for (int i = 0; i < 2; i++) {
+		char *rev = addr[i][0] ? reverse_name(b, family[i], addr[i]) :
+					 NULL;
+
+		if (rev)
+			add_own(b, DNS_SCOPE_HOST, true, "PTR", rev,
 				fmt(b, "%s.", h),
 				"Reverse DNS: ask the provider of the address "
 				"for this PTR; receivers distrust a server "
 				"without one that matches its name.");
+	}
 }
 
 bool dns_records_build(const struct vm_config *cfg, const char *domain,

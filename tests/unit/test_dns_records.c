@@ -279,6 +279,12 @@ static void test_mode_none_no_ipv6(void **state)
 	assert_int_equal(count(&set, "A", "mail.example.com.", NULL), 1);
 	assert_int_equal(count(&set, "PTR", "25.100.51.198.in-addr.arpa.",
 			       NULL), 1);
+	dns_records_free(&set);
+	/* An address that does not parse has no PTR to ask for. */
+	vm_strlcpy(f.ipv4, "not-an-ip", sizeof f.ipv4);
+	build(&cfg, &f, "example.com", &set);
+	for (size_t i = 0; i < set.n; i++)
+		assert_string_not_equal(set.v[i].type, "PTR");
 	/* TLS-RPT does not depend on MTA-STS (DANE failures too). */
 	assert_int_equal(count(&set, "TXT", "_smtp._tls.example.com.", NULL), 1);
 	dns_records_free(&set);
@@ -325,6 +331,17 @@ static void test_caa(void **state)
 	build(&cfg, &f, "example.com", &set);
 	find(&set, "CAA", "example.com.", "0 issue \"letsencrypt.org; "
 	     "accounturi=https://acme-v02.api.letsencrypt.org/acme/acct/42\"");
+	dns_records_free(&set);
+
+	/* A URI that would break out of the quotes is left out. */
+	vm_strlcpy(f.acme_account, "https://ca.example/a\"b", sizeof f.acme_account);
+	build(&cfg, &f, "example.com", &set);
+	find(&set, "CAA", "example.com.", "0 issue \"letsencrypt.org\"");
+	dns_records_free(&set);
+	vm_strlcpy(f.acme_account, "https://ca.example/acct/1; x=y",
+		   sizeof f.acme_account);
+	build(&cfg, &f, "example.com", &set);
+	find(&set, "CAA", "example.com.", "0 issue \"letsencrypt.org\"");
 	dns_records_free(&set);
 
 	/* ACME off: the account is not ours to bind to. */
