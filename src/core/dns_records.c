@@ -269,13 +269,15 @@ bool dns_facts_gather(const struct vm_config *cfg, struct store *s,
 		dns_find_address(AF_INET6, f->ipv6, sizeof f->ipv6,
 				 &f->ipv6_private);
 
-	if (!dkim_keyset_load(s, domain, &ks))
-		return false;
-	if ((k = dkim_keyset_find(&ks, "active", NULL)))
-		ok = add_dkim(f, domain, k);
-	if (ok && (k = dkim_keyset_find(&ks, "pending", NULL)))
-		ok = add_dkim(f, domain, k);
-	dkim_keyset_free(&ks);
+	if (domain) {
+		if (!dkim_keyset_load(s, domain, &ks))
+			return false;
+		if ((k = dkim_keyset_find(&ks, "active", NULL)))
+			ok = add_dkim(f, domain, k);
+		if (ok && (k = dkim_keyset_find(&ks, "pending", NULL)))
+			ok = add_dkim(f, domain, k);
+		dkim_keyset_free(&ks);
+	}
 
 	/* The current key must be readable; the next one only if it
 	 * exists (a rollover is under way). */
@@ -640,20 +642,24 @@ static void build_host(struct builder *b, const struct vm_config *cfg,
 	const char *addr[2] = { f->ipv4, f->ipv6 };
 	const int family[2] = { AF_INET, AF_INET6 };
 
+	/* A private address found at run time is not one to publish: the
+	 * record is advisory (a comment), and has no PTR to ask for. */
 	if (f->ipv4[0])
-		add_own(b, DNS_SCOPE_HOST, false, "A", fmt(b, "%s.", h),
-			fmt(b, "%s", f->ipv4),
+		add_own(b, DNS_SCOPE_HOST, f->ipv4_private, "A",
+			fmt(b, "%s.", h), fmt(b, "%s", f->ipv4),
 			f->ipv4_private ?
-			"The server's IPv4 address - a private one: behind NAT "
-			"set [server] ipv4 to the public address." :
+			"This machine's IPv4 address is a private one: behind "
+			"NAT set [server] ipv4 to the public address, then "
+			"publish its A record." :
 			"The server's IPv4 address ([server] ipv4, or the "
 			"source address of its route out).");
 	if (f->ipv6[0])
-		add_own(b, DNS_SCOPE_HOST, false, "AAAA", fmt(b, "%s.", h),
-			fmt(b, "%s", f->ipv6),
+		add_own(b, DNS_SCOPE_HOST, f->ipv6_private, "AAAA",
+			fmt(b, "%s.", h), fmt(b, "%s", f->ipv6),
 			f->ipv6_private ?
-			"The server's IPv6 address - not a global one: set "
-			"[server] ipv6 to the public address." :
+			"This machine's IPv6 address is not a global one: "
+			"publish an AAAA record only for a global address "
+			"([server] ipv6)." :
 			"The server's IPv6 address ([server] ipv6, or the "
 			"source address of its route out).");
 	if (f->tlsa_current[0])
@@ -669,8 +675,9 @@ static void build_host(struct builder *b, const struct vm_config *cfg,
 			"DANE: the next key of a rollover; publish it before "
 			"the key changes, keep the old one until it has.");
 	for (int i = 0; i < 2; i++) {
-		char *rev = addr[i][0] ? reverse_name(b, family[i], addr[i]) :
-					 NULL;
+		bool priv = i ? f->ipv6_private : f->ipv4_private;
+		char *rev = addr[i][0] && !priv ?
+			    reverse_name(b, family[i], addr[i]) : NULL;
 
 		if (rev)
 			add_own(b, DNS_SCOPE_HOST, true, "PTR", rev,
@@ -690,11 +697,13 @@ bool dns_records_build(const struct vm_config *cfg, const char *domain,
 		vm_err("[server] hostname is not set (run 'vmailctl setup')");
 		return false;
 	}
-	build_mx(&b, cfg, domain);
-	build_auth(&b, cfg, domain, f);
-	build_transport(&b, cfg, domain);
-	build_clients(&b, cfg, domain);
-	build_caa(&b, cfg, domain, f);
+	if (domain) {
+		build_mx(&b, cfg, domain);
+		build_auth(&b, cfg, domain, f);
+		build_transport(&b, cfg, domain);
+		build_clients(&b, cfg, domain);
+		build_caa(&b, cfg, domain, f);
+	}
 	build_host(&b, cfg, f);
 	if (b.nomem) {
 		vm_err("out of memory");
