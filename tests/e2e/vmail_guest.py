@@ -192,7 +192,8 @@ class Guest:
     suite     its Debian suite ("bookworm" or "trixie")
     systemd   True when systemd is its PID 1
     kind      "main" (the systemd guests every test runs on), "direct"
-              (no systemd), "upgrade" or "single" (see tests/e2e/run)
+              (no systemd), "upgrade", "single" or "peer" (a second
+              vmail server with a domain of its own; see tests/e2e/run)
     """
 
     def __init__(self, name, ip=None):
@@ -204,7 +205,9 @@ class Guest:
         self.kind = ("direct" if not self.systemd else
                      "main" if install == "readme" else install)
         self.hostname = _state(name, "hostname", HOSTNAME)
-        self.domain = DOMAIN
+        # A peer is a vmail server of its own: hostname mail.DOMAIN
+        self.domain = (self.hostname.split(".", 1)[1] if self.kind == "peer"
+                       else DOMAIN)
 
     def __repr__(self):
         return f"Guest({self.name}, {self.ip})"
