@@ -98,6 +98,25 @@ def guest(request):
     return g
 
 
+@pytest.fixture(scope="session")
+def peer(guest):
+    """The peer guest of the guest's suite (peer-bookworm for bookworm): a
+    second vmail server with a domain of its own (tests/e2e/run), prepared
+    as the guests of the run are. Its own pytest process runs no tests
+    (the run does not start one), so only this one uses it."""
+    name = f"peer-{guest.suite}"
+    if not os.path.exists(os.path.join(STATE, name + ".ip")):
+        pytest.skip(f"the peer guest {name} is not part of this run "
+                    "(VMAIL_E2E_GUESTS)")
+    assert os.path.exists(os.path.join(STATE, name + ".installed")), \
+        f"the peer guest {name} did not install (see its install log)"
+    p = Guest(name)
+    assert p.kind == "peer", p
+    antivirus.prepare(p)
+    spamfilter.prepare(p)
+    return p
+
+
 @pytest.fixture
 def spamassassin(guest):
     """[spam] engine = spamassassin for this test (see spamassassin.py)."""

@@ -68,6 +68,10 @@ CLIENT2_IP = os.environ.get("VMAIL_E2E_CLIENT2_IP", f"198.18.{_INSTANCE}.2")
 # tests/e2e/run) and the directory of its zone files (see testdns.py).
 DNS_IP = os.environ.get("VMAIL_E2E_DNS_IP", f"198.18.{_INSTANCE}.53")
 DNS_ZONES = os.environ.get("VMAIL_E2E_DNS_ZONES", os.path.join(STATE, "dns", "zones"))
+# The vmail servers of the test world, which mail each other (test_90x):
+# the main guests and the peers (last octets 12, 13, 22, 23 in
+# tests/e2e/run's GUESTS_TABLE; the harness publishes their names).
+SERVER_IPS = [HOST_IP.rsplit(".", 1)[0] + f".{n}" for n in (12, 13, 22, 23)]
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GUEST_CMD = os.environ.get("VMAIL_E2E_GUEST_CMD", os.path.join(HERE, "guest"))
