@@ -24,6 +24,7 @@ pebble or DANE TLSA records; not part of this test)."""
 import email
 import email.policy
 import email.utils
+import os
 import re
 import secrets
 import smtplib
@@ -251,3 +252,16 @@ def test_900_mail_and_reply_between_servers(guest, peer):
                          log), f"[{peer.name}] no TLS connection to mx.{domain} logged"
     finally:
         remove_zone(domain)
+
+
+def test_900_docs_postmap_command(guest):
+    """security.md's way to see what header privacy does to a header
+    works as shown (test_795 runs no postmap commands)."""
+    doc = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                       "..", "..", "docs", "security.md")
+    lines = open(doc).read().splitlines()
+    i = next(n for n, l in enumerate(lines)
+             if l.strip().startswith("# postmap -q") and "submission-header-checks" in l)
+    command, shown = lines[i].strip()[2:], lines[i + 1].strip()
+    out = guest.run(["sh", "-c", command]).stdout.decode().strip()
+    assert out == shown, f"'{command}' printed {out!r}, security.md shows {shown!r}"
