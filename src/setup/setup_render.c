@@ -5,6 +5,8 @@
  *   templates/postfix/main.cf          -> /etc/postfix/main.cf      0644
  *   templates/postfix/master.cf        -> /etc/postfix/master.cf    0644
  *   templates/postfix/sqlite-*.cf      -> /etc/postfix/vmail/       0640 root:postfix
+ *   templates/postfix/submission-header-checks.regexp
+ *                                      -> /etc/postfix/vmail/       0640 root:postfix
  *   templates/dovecot/FAMILY/dovecot.conf -> /etc/dovecot/dovecot.conf 0644
  *   templates/dovecot/FAMILY/OTHER     -> /etc/dovecot/OTHER        0640 root:dovecot
  *   templates/dovecot/sieve/NAME.sieve -> /etc/dovecot/sieve/       0644 (global
@@ -118,6 +120,7 @@ static const struct {
 	{ "sqlite-recipient-unavailable.cf", true },
 	{ "sqlite-sender-login.cf", true },
 	{ "sqlite-local-host.cf", true },
+	{ "submission-header-checks.regexp", true },
 };
 
 /* ---- template variables ------------------------------------------------ */

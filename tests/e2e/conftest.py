@@ -13,7 +13,9 @@ guests (the systemd guests bookworm and trixie):
     pytestmark = pytest.mark.kind("direct")          # the whole file
     @pytest.mark.kind("main", "direct")              # one test
 
-Kinds: "main", "direct" (no systemd), "upgrade", "single" (vmail_guest.Guest).
+Kinds: "main", "direct" (no systemd), "upgrade", "single", "peer"
+(vmail_guest.Guest). A test between two servers runs on a main guest and
+takes the peer of the same suite with the "peer" fixture.
 A test whose kinds match no guest of this run is deselected.
 """
 
@@ -42,11 +44,11 @@ GUESTS = {name: Guest(name) for name in _guest_names()}
 def pytest_configure(config):
     config.addinivalue_line(
         "markers", "kind(*kinds): the kinds of guest the test runs on "
-        "(main, direct, upgrade, single; default main)")
+        "(main, direct, upgrade, single, peer; default main)")
 
 
 ANY_KIND = os.environ.get("VMAIL_E2E_ANY_KIND") == "1"
-ALL_KINDS = ("main", "direct", "upgrade", "single")
+ALL_KINDS = ("main", "direct", "upgrade", "single", "peer")
 
 
 def _kinds(node_or_metafunc):
@@ -94,6 +96,25 @@ def guest(request):
     antivirus.prepare(g)
     spamfilter.prepare(g)
     return g
+
+
+@pytest.fixture(scope="session")
+def peer(guest):
+    """The peer guest of the guest's suite (peer-bookworm for bookworm): a
+    second vmail server with a domain of its own (tests/e2e/run), prepared
+    as the guests of the run are. Its own pytest process runs no tests
+    (the run does not start one), so only this one uses it."""
+    name = f"peer-{guest.suite}"
+    if not os.path.exists(os.path.join(STATE, name + ".ip")):
+        pytest.skip(f"the peer guest {name} is not part of this run "
+                    "(VMAIL_E2E_GUESTS)")
+    assert os.path.exists(os.path.join(STATE, name + ".installed")), \
+        f"the peer guest {name} did not install (see its install log)"
+    p = Guest(name)
+    assert p.kind == "peer", p
+    antivirus.prepare(p)
+    spamfilter.prepare(p)
+    return p
 
 
 @pytest.fixture

@@ -4,7 +4,8 @@ prepare(guest) puts the test-environment overrides of tests/e2e/rspamd-override/
 into the guest's /etc/rspamd/override.d/ (see the comments there: rspamd
 asks the tests' own DNS server) and reloads rspamd. "@HOST_IP@" in them
 becomes the harness's address on the bridge, "@CLIENT2_IP@" the second
-client address, "@DNS_IP@" the test DNS server's.
+client address, "@DNS_IP@" the test DNS server's, "@SERVERS@" the
+addresses of the vmail servers of the test world (SERVER_IPS).
 conftest.py calls it once per guest before any test runs.
 
 settings(guest, "antivirus", enabled="no") changes a section of vmail.conf
@@ -18,7 +19,7 @@ import re
 import time
 
 from mailclients import EXTERNAL_SENDER, make_message, try_send
-from vmail_guest import CLIENT2_IP, DNS_IP, HOST_IP, wait_until
+from vmail_guest import CLIENT2_IP, DNS_IP, HOST_IP, SERVER_IPS, wait_until
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OVERRIDE_SRC = os.path.join(HERE, "rspamd-override")
@@ -86,7 +87,9 @@ def prepare(guest):
         with open(os.path.join(OVERRIDE_SRC, name), "rb") as f:
             data = (f.read().replace(b"@HOST_IP@", HOST_IP.encode())
                     .replace(b"@CLIENT2_IP@", CLIENT2_IP.encode())
-                    .replace(b"@DNS_IP@", DNS_IP.encode()))
+                    .replace(b"@DNS_IP@", DNS_IP.encode())
+                    .replace(b"@SERVERS@", ", ".join(
+                        f'"{ip}"' for ip in SERVER_IPS).encode()))
         path = f"{OVERRIDE_DIR}/{name}"
         if guest.run(["cat", path], check=False).stdout != data:
             guest.run(["sh", "-c", f"cat > {path}"], input=data)

@@ -68,6 +68,10 @@ CLIENT2_IP = os.environ.get("VMAIL_E2E_CLIENT2_IP", f"198.18.{_INSTANCE}.2")
 # tests/e2e/run) and the directory of its zone files (see testdns.py).
 DNS_IP = os.environ.get("VMAIL_E2E_DNS_IP", f"198.18.{_INSTANCE}.53")
 DNS_ZONES = os.environ.get("VMAIL_E2E_DNS_ZONES", os.path.join(STATE, "dns", "zones"))
+# The vmail servers of the test world, which mail each other (test_90x):
+# the main guests and the peers (last octets 12, 13, 22, 23 in
+# tests/e2e/run's GUESTS_TABLE; the harness publishes their names).
+SERVER_IPS = [HOST_IP.rsplit(".", 1)[0] + f".{n}" for n in (12, 13, 22, 23)]
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GUEST_CMD = os.environ.get("VMAIL_E2E_GUEST_CMD", os.path.join(HERE, "guest"))
@@ -192,7 +196,8 @@ class Guest:
     suite     its Debian suite ("bookworm" or "trixie")
     systemd   True when systemd is its PID 1
     kind      "main" (the systemd guests every test runs on), "direct"
-              (no systemd), "upgrade" or "single" (see tests/e2e/run)
+              (no systemd), "upgrade", "single" or "peer" (a second
+              vmail server with a domain of its own; see tests/e2e/run)
     """
 
     def __init__(self, name, ip=None):
@@ -204,7 +209,9 @@ class Guest:
         self.kind = ("direct" if not self.systemd else
                      "main" if install == "readme" else install)
         self.hostname = _state(name, "hostname", HOSTNAME)
-        self.domain = DOMAIN
+        # A peer is a vmail server of its own: hostname mail.DOMAIN
+        self.domain = (self.hostname.split(".", 1)[1] if self.kind == "peer"
+                       else DOMAIN)
 
     def __repr__(self):
         return f"Guest({self.name}, {self.ip})"

@@ -1,0 +1,267 @@
+"""Issue 8, "Between servers": two vmail servers mail each other through
+the MX records of the test DNS, and the receiving side's
+Authentication-Results say spf=pass, dkim=pass and dmarc=pass; a reply
+comes back the same way. Header privacy: what a logged-in user sends
+leaves without the user's client address or EHLO name, and without the
+client's software, in any header (checked on the receiving server).
+
+Server A is the main guest of the suite (mail.example.com, .12 or .13),
+with a domain of its own made for the test (srv-RANDOM.example.net: MX
+mx.srv-RANDOM.example.net with the guest's address, SPF of that address,
+DKIM as "vmailctl dkim show" prints it, DMARC p=reject). Server B is the
+peer of the suite (peer-SUITE.example.org, published by tests/e2e/run
+after its install). Both guests have forward-confirmed reverse DNS. The
+user's client is the harness (198.18.N.1, rDNS client.example.net) with
+an EHLO name made for the test.
+
+TLS: the mail goes over STARTTLS between the servers (the receiving
+Postfix's Received says "with ESMTPS", the sending one logs the TLS
+connection). Both servers have self-signed certificates, so the sending
+Postfix ("smtp_tls_security_level = may") encrypts without verifying:
+"TLS used", not "TLS verified" (verification needs the CA certificates of
+pebble or DANE TLSA records; not part of this test)."""
+
+import email
+import email.policy
+import email.utils
+import os
+import re
+import secrets
+import smtplib
+import time
+
+import authres
+
+from mailclients import auth_plain, tls_context
+from testdns import ANY, query, remove_zone, wait_for, write_zone
+from vmail_guest import HOST_IP, token
+
+MAP_DELAY = 15      # rspamd's file-map poll (3 s) with a margin
+HARNESS_RDNS = "client.example.net"   # the PTR of HOST_IP (tests/e2e/run)
+
+# What a mail client typically puts in its message that tells about the
+# user's machine: all of it must be gone at the receiving end.
+CLIENT_HEADERS = {
+    "User-Agent": "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Thunderbird/128.5.0",
+    "X-Mailer": "Apple Mail (2.3826.300.87.4.3)",
+    "X-Originating-IP": f"[{HOST_IP}]",
+    "X-Enigmail": "v2.2",
+}
+
+
+def _ptr_name(ip):
+    a, b, c, d = ip.split(".")
+    return f"{d}.{c}.{b}.{a}.in-addr.arpa"
+
+
+def _assert_fcrdns(ip, name):
+    """ip's PTR is name, and name's A records include ip."""
+    rcode, ptrs = query(_ptr_name(ip), "PTR")
+    assert [p.rstrip(".") for p in ptrs] == [name], \
+        f"PTR of {ip}: {rcode} {ptrs} (expected {name})"
+    rcode, addrs = query(name, "A")
+    assert ip in addrs, f"A of {name}: {rcode} {addrs} (expected {ip} among them)"
+
+
+def _publish_server_domain(guest, domain):
+    """The zone of server A's test domain: MX, A of the MX host, SPF,
+    DKIM (the guest's own record), DMARC p=reject."""
+    dkim = guest.vmailctl("dkim", "show", domain).stdout.decode().strip()
+    zone = "\n".join([
+        f"$ORIGIN {domain}.",
+        "$TTL 60",
+        f"@ IN SOA ns.example.net. hostmaster.{domain}. 1 3600 600 86400 60",
+        "@ IN NS ns.example.net.",
+        "@ IN MX 10 mx",
+        f"mx IN A {guest.ip}",
+        f'@ IN TXT "v=spf1 ip4:{guest.ip} -all"',
+        f'_dmarc IN TXT "v=DMARC1; p=reject; rua=mailto:postmaster@{domain}"',
+        dkim,
+        "",
+    ])
+    write_zone(domain, zone)
+    wait_for(f"_dmarc.{domain}", "TXT", ANY)
+    wait_for(domain, "MX", ANY)
+
+
+def _message(sender, to, subject, extra=()):
+    """(bytes, marker): a message as a desktop mail client writes it, with
+    the headers of CLIENT_HEADERS and a MIME-Version comment."""
+    marker = "e2e-" + secrets.token_hex(8)
+    lines = [
+        f"From: <{sender}>",
+        f"To: <{to}>",
+        f"Subject: {subject} {marker}",
+        f"Message-ID: <{marker}@{sender.split('@', 1)[1]}>",
+        f"Date: {email.utils.formatdate(localtime=False)}",
+        *[f"{k}: {v}" for k, v in CLIENT_HEADERS.items()],
+        "MIME-Version: 1.0 (Mac OS X Mail 16.0 \\(3826.300.87.4.3\\))",
+        "Content-Type: text/plain; charset=us-ascii",
+        *extra,
+        "",
+        f"Hello, this is {marker}.",
+        "",
+        "-- ",
+        "sent between two vmail servers",
+    ]
+    return ("\r\n".join(lines) + "\r\n").encode(), marker
+
+
+def _submit(server, user, to, msg, ehlo):
+    """Submit msg on server's port 587 as user, from the harness, saying
+    ehlo in EHLO (STARTTLS, AUTH PLAIN)."""
+    with smtplib.SMTP(server.ip, 587, local_hostname=ehlo, timeout=30) as s:
+        s.ehlo()
+        s.starttls(context=tls_context())
+        s.ehlo()
+        code, text = auth_plain(s, user.address, user.password)
+        assert code == 235, f"[{server.name}] AUTH as {user.address}: {code} {text!r}"
+        s.sendmail(user.address, [to], msg)
+
+
+def _wait_signed(guest, user, domain):
+    """rspamd of guest signs the mail of domain with its active selector:
+    after "domain add" it reads its selectors map within MAP_DELAY. Mail
+    from user to user until the signature shows (local delivery)."""
+    deadline = time.monotonic() + MAP_DELAY
+    while True:
+        msg, marker = _message(user.address, user.address, "signed?")
+        _submit(guest, user, user.address, msg, "wait.example.net")
+        _, data = guest.wait_for_message(user.address, marker)
+        if re.search(rb"^DKIM-Signature:.*\bd=" + re.escape(domain.encode()),
+                     data.split(b"\r\n\r\n", 1)[0].replace(b"\r\n\t", b" ")
+                     .replace(b"\n\t", b" "), re.M | re.I):
+            return
+        assert time.monotonic() < deadline, \
+            f"[{guest.name}] mail of {domain} not DKIM-signed within {MAP_DELAY}s"
+        time.sleep(3)
+
+
+def _header_block(data):
+    return data.replace(b"\r\n", b"\n").split(b"\n\n", 1)[0].decode("utf-8", "replace")
+
+
+def _check_received(receiver, sender, data, domain, user_address, ehlo):
+    """What the receiving server got: from the sending server over TLS,
+    spf/dkim/dmarc pass for domain, no trace of the user's client."""
+    msg = email.message_from_bytes(data, policy=email.policy.compat32)
+    head = _header_block(data)
+
+    # Authentication-Results of the receiving server (its own, on top)
+    values = msg.get_all("Authentication-Results") or []
+    assert len(values) == 1, f"Authentication-Results headers: {values}\n{head}"
+    ar = authres.AuthenticationResultsHeader.parse(
+        "Authentication-Results: " + " ".join(values[0].split()))
+    assert ar.authserv_id == receiver.hostname, ar
+    results = {r.method: r for r in ar.results}
+    for method in ("spf", "dkim", "dmarc"):
+        assert method in results and results[method].result == "pass", \
+            f"[{receiver.name}] {method} is not pass: {values[0]}"
+
+    def prop(method, ptype, name):
+        for p in results[method].properties:
+            if p.type == ptype and p.name == name:
+                return p.value
+        return None
+    assert prop("spf", "smtp", "mailfrom") == user_address, values[0]
+    assert prop("dkim", "header", "d") == domain, values[0]
+    assert prop("dmarc", "header", "from") == domain, values[0]
+
+    # The receiving server's Received (Dovecot's LMTP one aside): from
+    # the sending server, over TLS; then the sending server's own hop,
+    # still on record, without the client; nothing before it.
+    received = [" ".join(r.split()) for r in msg.get_all("Received") or []
+                if " with LMTP " not in " ".join(r.split())]
+    assert len(received) == 2, f"Received headers (LMTP aside): {received}\n{head}"
+    top, hop = received
+    assert top.startswith("from ") and f"[{sender.ip}])" in top, \
+        f"top Received not from {sender.ip}: {top}"
+    assert f"by {receiver.hostname} (Postfix) with ESMTPS " in top, \
+        f"not received over TLS (ESMTPS): {top}"
+    assert re.match(rf"from authenticated-user by {re.escape(sender.hostname)} "
+                    r"\(Postfix\) with (ESMTPSA|UTF8SMTPSA) id \w+; \S", hop), \
+        f"the sending server's Received: {hop!r}\n{head}"
+
+    # Header privacy: the client's address, its reverse DNS name, its EHLO
+    # name and its software appear nowhere in the headers.
+    ip_re = re.compile(r"(?<![\d.])" + re.escape(HOST_IP) + r"(?![\d])")
+    assert not ip_re.search(head), f"the client's address {HOST_IP} leaked:\n{head}"
+    for name in (ehlo, HARNESS_RDNS):
+        assert name.lower() not in head.lower(), f"{name} leaked:\n{head}"
+    for h in CLIENT_HEADERS:
+        assert msg.get(h) is None, f"{h} leaked: {msg.get(h)}"
+    assert msg.get("MIME-Version") == "1.0", msg.get("MIME-Version")
+
+    # Good mail between two well set-up servers is not spam.
+    assert msg.get("X-Spam") is None, f"marked as spam:\n{head}"
+
+
+def test_900_world_is_real(guest, peer):
+    """The DNS of both servers looks like the internet's: MX, A, SPF,
+    DKIM (the peer's own key), DMARC, and forward-confirmed reverse DNS."""
+    d = peer.domain
+    rcode, mx = query(d, "MX")
+    assert mx == [f"10 {peer.hostname}."], f"MX of {d}: {rcode} {mx}"
+    _assert_fcrdns(peer.ip, peer.hostname)
+    _assert_fcrdns(guest.ip, guest.hostname)
+    _, txt = query(d, "TXT")
+    assert "v=spf1 mx -all" in txt, txt
+    _, dmarc = query(f"_dmarc.{d}", "TXT")
+    assert dmarc and dmarc[0].startswith("v=DMARC1; p=reject"), dmarc
+    shown = peer.vmailctl("dkim", "show", d).stdout.decode()
+    sel = re.match(r"(\S+)\._domainkey\.", shown).group(1)
+    _, dkim = query(f"{sel}._domainkey.{d}", "TXT")
+    value = "".join(re.findall(r'"([^"]*)"', shown))
+    assert dkim == [value], f"DKIM of {d} in DNS: {dkim}, vmailctl: {value}"
+
+
+def test_900_mail_and_reply_between_servers(guest, peer):
+    domain = f"srv-{token()}.example.net"
+    guest.vmailctl("domain", "add", domain)
+    try:
+        _publish_server_domain(guest, domain)
+        alice = guest.add_user("alice", domain=domain)
+        bob = peer.add_user("bob", domain=peer.domain)
+        _wait_signed(guest, alice, domain)
+
+        # A -> B: alice, logged in on A from her laptop, writes to bob.
+        ehlo_a = f"laptop-{token()}.home.example.net"
+        msg, marker = _message(alice.address, bob.address, "between servers")
+        _submit(guest, alice, bob.address, msg, ehlo_a)
+        _, data = peer.wait_for_message(bob.address, marker, timeout=90)
+        path, _ = peer.find_message(bob.address, marker)
+        assert not path.startswith(".Junk"), f"[{peer.name}] filed as {path}"
+        _check_received(peer, guest, data, domain, alice.address, ehlo_a)
+        log = guest.read("/var/log/mail.log")
+        assert re.search(r"(Untrusted|Trusted|Verified|Anonymous) TLS connection "
+                         rf"established to {re.escape(peer.hostname)}\[{re.escape(peer.ip)}\]:25",
+                         log), f"[{guest.name}] no TLS connection to {peer.hostname} logged"
+
+        # B -> A: bob replies from his machine, through his server.
+        ehlo_b = f"phone-{token()}.mobile.example.org"
+        reply, rmarker = _message(bob.address, alice.address, "Re: between servers",
+                                  extra=[f"In-Reply-To: <{marker}@{domain}>"])
+        _submit(peer, bob, alice.address, reply, ehlo_b)
+        _, rdata = guest.wait_for_message(alice.address, rmarker, timeout=90)
+        path, _ = guest.find_message(alice.address, rmarker)
+        assert not path.startswith(".Junk"), f"[{guest.name}] filed as {path}"
+        _check_received(guest, peer, rdata, peer.domain, bob.address, ehlo_b)
+        log = peer.read("/var/log/mail.log")
+        assert re.search(r"(Untrusted|Trusted|Verified|Anonymous) TLS connection "
+                         rf"established to mx\.{re.escape(domain)}\[{re.escape(guest.ip)}\]:25",
+                         log), f"[{peer.name}] no TLS connection to mx.{domain} logged"
+    finally:
+        remove_zone(domain)
+
+
+def test_900_docs_postmap_command(guest):
+    """security.md's way to see what header privacy does to a header
+    works as shown (test_795 runs no postmap commands)."""
+    doc = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                       "..", "..", "docs", "security.md")
+    lines = open(doc).read().splitlines()
+    i = next(n for n, l in enumerate(lines)
+             if l.strip().startswith("# postmap -q") and "submission-header-checks" in l)
+    command, shown = lines[i].strip()[2:], lines[i + 1].strip()
+    out = guest.run(["sh", "-c", command]).stdout.decode().strip()
+    assert out == shown, f"'{command}' printed {out!r}, security.md shows {shown!r}"
