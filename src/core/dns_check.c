@@ -272,6 +272,7 @@ static enum spf_verdict spf_record(struct spf *s, const char *record,
 		const char *name = term, *arg;
 		size_t nlen;
 		int hit, c4, c6;
+		bool inner = false;   /* why names the include's mechanism */
 
 		if (strchr("+-~?", *name))
 			q = *name++;
@@ -315,6 +316,7 @@ static enum spf_verdict spf_record(struct spf *s, const char *record,
 				break;
 			}
 			hit = iv == SPF_PASS;
+			inner = hit;
 			if (!hit)
 				vm_why(s->why, s->whylen, "no mechanism "
 				       "matches %s", s->ip);
@@ -336,9 +338,10 @@ static enum spf_verdict spf_record(struct spf *s, const char *record,
 		}
 		if (hit) {
 			if (q == '+') {
-				vm_why(s->why, s->whylen, "%s matches%s%s",
-				       term, depth ? " in " : "",
-				       depth ? domain : "");
+				if (!inner)
+					vm_why(s->why, s->whylen, "%s matches"
+					       "%s%s", term, depth ? " in " : "",
+					       depth ? domain : "");
 				v = SPF_PASS;
 			} else {
 				vm_why(s->why, s->whylen, "'%s'%s%s matches "
