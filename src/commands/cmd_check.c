@@ -747,7 +747,7 @@ static void check_port(struct report *r, const struct vm_config *cfg,
 		       const struct port *p)
 {
 	struct tlsprobe_result t;
-	char check[16], name[300], expiry[32];
+	char check[16], name[300], expiry[32], soon[128];
 	struct tm tm;
 
 	snprintf(check, sizeof check, "port %u", p->port);
@@ -760,6 +760,8 @@ static void check_port(struct report *r, const struct vm_config *cfg,
 	}
 	gmtime_r(&t.not_after, &tm);
 	strftime(expiry, sizeof expiry, "%Y-%m-%d", &tm);
+	snprintf(soon, sizeof soon, "; expires in %ld days (%s): is "
+		 "renewal working?", t.days_left, expiry);
 	if (!t.name_match)
 		add(r, "tls", "wrong", check, name, "the certificate does not "
 		    "name %s: it names %s", cfg->hostname, t.names);
@@ -773,10 +775,11 @@ static void check_port(struct report *r, const struct vm_config *cfg,
 	else if (t.self_signed)
 		add(r, "tls", "warning", check, name, "self-signed: mail "
 		    "clients warn and other servers cannot verify it (%s; "
-		    "%ld days left; %s)", t.names, t.days_left, t.tls_version);
+		    "%ld days left; %s)%s", t.names, t.days_left,
+		    t.tls_version, t.days_left < CERT_WARN_DAYS ? soon : "");
 	else if (t.days_left < CERT_WARN_DAYS)
-		add(r, "tls", "warning", check, name, "expires in %ld days "
-		    "(%s): is renewal working?", t.days_left, expiry);
+		add(r, "tls", "warning", check, name, "%s; verified%s",
+		    t.names, soon);
 	else
 		add(r, "tls", "ok", check, name, "%s; verified; %ld days left "
 		    "(until %s); %s", t.names, t.days_left, expiry,

@@ -294,6 +294,8 @@ static bool starttls(struct conn *c, enum tlsprobe_proto proto,
 	bool ok = false, offered = false;
 	char ehlo[300];
 
+	if (proto == TLSPROBE_TLS)
+		return true;
 	if (!exchange(c, proto, NULL, NULL, &ok, &offered, r))
 		return false;
 	if (!ok)
