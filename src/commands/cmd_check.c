@@ -3,12 +3,15 @@
  * the live world whether this server is set up right, and say what is
  * wrong, one line per check.
  *
- *   dns  for each hosted domain (or DOMAIN): MX points here, SPF lets
- *        this server's address send, the DKIM record of each active or
- *        pending selector carries its key, DMARC parses (and has the
- *        configured policy), TLS-RPT and MTA-STS records; once for the
- *        server: A/AAAA of the host name, forward-confirmed reverse DNS
- *        of its address, and the blocklists of [dns] blocklists.
+ *   dns  for each hosted domain (or DOMAIN), every record "vmailctl dns"
+ *        prints (core/dns_records.h): MX points here, SPF lets this
+ *        server's address send (evaluated, not compared as text), the
+ *        DKIM record of each active or pending selector carries its
+ *        key, DMARC parses (and has the configured policy); the others
+ *        (MTA-STS, TLS-RPT, SRV, CNAME, CAA, TLSA) are compared value by
+ *        value.  Once for the server: A/AAAA of the host name,
+ *        forward-confirmed reverse DNS of its address, and the
+ *        blocklists of [dns] blocklists.
  *   tls  the certificate served on each port (25 and 587 STARTTLS, 465,
  *        143 and 110 STARTTLS, 993, 995, 443) at 127.0.0.1 with the host
  *        name as SNI: its names, days left, whether it verifies.
@@ -24,6 +27,7 @@
  * read as "warnings".)
  */
 #include <json-c/json.h>
+#include <sys/socket.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +40,7 @@
 #include "core/directory.h"
 #include "core/dkim_keys.h"
 #include "core/dns_check.h"
+#include "core/dns_records.h"
 #include "lib/buf.h"
 #include "lib/diag.h"
 #include "lib/dkim.h"
@@ -49,10 +54,11 @@ static const char check_usage[] =
 	"usage: vmailctl check [dns|tls|all] [DOMAIN] [--json]\n"
 	"\n"
 	"Check what the world sees of this server, one line per check:\n"
-	"  dns  for DOMAIN (default: every hosted domain): MX, SPF (does it\n"
-	"       let this server's address send?), DKIM (is the key of each\n"
-	"       selector published as it is?), DMARC, TLS-RPT, MTA-STS; and\n"
-	"       for the server: A/AAAA of the host name, reverse DNS (PTR\n"
+	"  dns  for DOMAIN (default: every hosted domain) each record of\n"
+	"       'vmailctl dns': MX, SPF (does it let this server's address\n"
+	"       send?), DKIM (is the key of each selector published as it\n"
+	"       is?), DMARC, MTA-STS, TLS-RPT, SRV, CNAME, CAA, TLSA; and for\n"
+	"       the server: A/AAAA of the host name, reverse DNS (a PTR\n"
 	"       confirmed by its A record), the blocklists of [dns] blocklists\n"
 	"  tls  the certificate served on ports 25, 587, 465, 143, 110, 993,\n"
 	"       995 and 443: names, expiry, whether it verifies\n"
@@ -136,6 +142,9 @@ static void add(struct report *r, const char *area, const char *state,
 		   !strcmp(state, "warning") ? LV_WARN : LV_ERR;
 	w->check = dup0(check);
 	w->name = dup0(name);
+	if (w->name && w->name[0] && w->name[1] &&
+	    w->name[strlen(w->name) - 1] == '.')
+		w->name[strlen(w->name) - 1] = '\0';
 	w->message = msg;
 	w->found = dup0("");
 	w->expected = dup0("");
@@ -170,6 +179,14 @@ static void found_expected(struct report *r, const char *found,
 	}
 	if (!w->found || !w->expected)
 		r->nomem = true;
+}
+
+/* The last row counts as a warning only (a record that makes mail
+ * safer or clients easier, not delivery possible). */
+static void soften(struct report *r)
+{
+	if (r->n && r->v[r->n - 1].level == LV_ERR)
+		r->v[r->n - 1].level = LV_WARN;
 }
 
 static void report_free(struct report *r)
@@ -407,14 +424,13 @@ static void check_server_dns(struct report *r, const struct server *sv)
 /* ---- a domain ------------------------------------------------------- */
 
 static void check_mx(struct report *r, const struct server *sv,
-		     const char *domain)
+		     const char *domain, const char *want)
 {
 	const char *h = sv->cfg->hostname;
-	char want[300], found[2048];
+	char found[2048];
 	struct dnsq_answer a;
 	bool here = false;
 
-	snprintf(want, sizeof want, "10 %s.", h);
 	if (!dnsq_lookup(domain, DNSQ_MX, &a)) {
 		r->nomem = true;
 		return;
@@ -460,9 +476,8 @@ static void check_mx(struct report *r, const struct server *sv,
 }
 
 static void check_spf(struct report *r, const struct server *sv,
-		      const char *domain)
+		      const char *domain, const char *want)
 {
-	static const char want[] = "v=spf1 mx -all";
 	struct dnsq_answer a;
 	char why[512];
 	const char *ip = sv->v4[0] ? sv->v4 : sv->v6;
@@ -646,17 +661,13 @@ static int txt_with(struct report *r, const char *check, const char *name,
 }
 
 static void check_dmarc(struct report *r, const struct server *sv,
-			const char *domain)
+			const char *domain, const char *want)
 {
-	char name[300], want[700], policy[16], why[200];
-	const char *rua = sv->cfg->dmarc_rua[0] ? sv->cfg->dmarc_rua :
-			  sv->cfg->admin;
+	char name[300], policy[16], why[200];
 	struct dnsq_answer a;
 	int first, n;
 
 	snprintf(name, sizeof name, "_dmarc.%s", domain);
-	snprintf(want, sizeof want, "v=DMARC1; p=%s; rua=mailto:%s",
-		 sv->cfg->dmarc_policy, rua[0] ? rua : "postmaster@DOMAIN");
 	if ((n = txt_with(r, "DMARC", name, "v=DMARC1", &a, &first)) < 0)
 		return;
 	if (n == 0) {
@@ -683,46 +694,215 @@ static void check_dmarc(struct report *r, const struct server *sv,
 	dnsq_answer_free(&a);
 }
 
-/* A record that only has to be there (TLS-RPT, MTA-STS): missing is a
- * warning (they make delivery safer, not possible). */
-static void check_present(struct report *r, const char *check,
-			  const char *name, const char *prefix,
-			  const char *what)
-{
-	struct dnsq_answer a;
-	int first, n;
+/* ---- the other records of "vmailctl dns" ----------------------------- */
 
-	if ((n = txt_with(r, check, name, prefix, &a, &first)) < 0)
+static const struct rtype {
+	const char *name;
+	int type;
+	const char *check;
+	bool missing_ok;   /* missing is a warning */
+	bool wrong_ok;     /* wrong is a warning */
+} rtypes[] = {
+	{ "A", DNSQ_A, "A", false, false },
+	{ "AAAA", DNSQ_AAAA, "AAAA", false, false },
+	{ "CNAME", DNSQ_CNAME, "CNAME", true, false },
+	{ "SRV", DNSQ_SRV, "SRV", true, false },
+	{ "CAA", DNSQ_CAA, "CAA", true, false },
+	{ "TLSA", DNSQ_TLSA, "TLSA", true, false },
+	{ "TXT", DNSQ_TXT, "TXT", true, true },
+	{ "MX", DNSQ_MX, "MX", false, false },
+	{ "PTR", DNSQ_PTR, "PTR", false, false },
+};
+
+static const struct rtype *rtype_of(const char *name)
+{
+	for (size_t i = 0; i < sizeof rtypes / sizeof *rtypes; i++)
+		if (!strcmp(rtypes[i].name, name))
+			return &rtypes[i];
+	return NULL;
+}
+
+/* A record value of the builder as dnsq prints it: TXT unquoted. */
+static char *plain_value(const struct dns_record *rec)
+{
+	char *out = NULL;
+	size_t len;
+
+	if (strcmp(rec->type, "TXT"))
+		return strdup(rec->value);
+	if (dkim_txt_unquote(rec->value, strlen(rec->value), &out, &len) < 0)
+		return strdup(rec->value);
+	return out;
+}
+
+/* What a TXT record is, by its name or its value. */
+static const char *txt_check(const char *name, const char *value)
+{
+	if (!strncmp(name, "_mta-sts.", 9))
+		return "MTA-STS";
+	if (!strncmp(name, "_smtp._tls.", 11))
+		return "TLS-RPT";
+	if (strstr(name, "._report._dmarc."))
+		return "DMARC-auth";
+	if (!strncmp(value, "v=spf1", 6))
+		return "SPF";
+	return "TXT";
+}
+
+static bool same_value(const char *type, const char *a, const char *b)
+{
+	return !strcmp(type, "TXT") ? !strcmp(a, b) : !strcasecmp(a, b);
+}
+
+/* The records of set at name with type (from index i on) against what
+ * DNS serves. */
+static void check_generic(struct report *r, const struct dns_record_set *set,
+			  size_t i)
+{
+	const struct dns_record *rec = &set->v[i];
+	const struct rtype *t = rtype_of(rec->type);
+	char want[4096] = "", found[4096], *first = NULL;
+	const char *check;
+	struct dnsq_answer a;
+	size_t o = 0, nmiss = 0;
+
+	if (!t)
 		return;
-	if (n == 0)
-		add(r, "dns", "warning", check, name, "no %s record (%s...): "
-		    "see 'vmailctl dns'", what, prefix);
-	else if (n > 1)
-		add(r, "dns", "wrong", check, name, "more than one %s record",
-		    what);
-	else
-		add(r, "dns", "ok", check, name, "\"%s\"", a.rr[first]);
-	if (n > 0)
-		found_expected(r, a.rr[first], NULL);
+	for (size_t k = i; k < set->n; k++) {
+		char *v;
+
+		if (strcmp(set->v[k].name, rec->name) ||
+		    strcmp(set->v[k].type, rec->type))
+			continue;
+		if (!(v = plain_value(&set->v[k]))) {
+			r->nomem = true;
+			free(first);
+			return;
+		}
+		o += (size_t)snprintf(want + o, o < sizeof want ?
+				      sizeof want - o : 0, "%s%s",
+				      o ? "; " : "", v);
+		if (!first)
+			first = v;
+		else
+			free(v);
+	}
+	if (o >= sizeof want)
+		want[sizeof want - 1] = '\0';
+	check = !strcmp(rec->type, "TXT") ? txt_check(rec->name, first) :
+		t->check;
+	if (!dnsq_lookup(rec->name, t->type, &a)) {
+		r->nomem = true;
+		free(first);
+		return;
+	}
+	if (report_failure(r, check, rec->name, &a))
+		goto out;
+	if (a.status != DNSQ_OK) {
+		add(r, "dns", "missing", check, rec->name, "no %s record (%s): "
+		    "publish %s IN %s %s (%s)", rec->type,
+		    dnsq_status_name(a.status), rec->name, rec->type,
+		    rec->value, rec->why);
+		if (t->missing_ok)
+			soften(r);
+		found_expected(r, NULL, want);
+		goto out;
+	}
+	joined(&a, found, sizeof found);
+	for (size_t k = i; k < set->n; k++) {
+		char *v;
+		bool hit = false;
+
+		if (strcmp(set->v[k].name, rec->name) ||
+		    strcmp(set->v[k].type, rec->type))
+			continue;
+		if (!(v = plain_value(&set->v[k]))) {
+			r->nomem = true;
+			goto out;
+		}
+		for (size_t j = 0; j < a.n && !hit; j++)
+			hit = same_value(rec->type, a.rr[j], v);
+		nmiss += !hit;
+		free(v);
+	}
+	if (nmiss == 0) {
+		add(r, "dns", "ok", check, rec->name, "%s", found);
+	} else {
+		add(r, "dns", "wrong", check, rec->name, "found %s; expected "
+		    "%s (%s)", found, want, rec->why);
+		if (t->wrong_ok)
+			soften(r);
+	}
+	found_expected(r, found, want);
+out:
 	dnsq_answer_free(&a);
+	free(first);
+}
+
+/* Whether the record at i is the first of its name and type in set. */
+static bool first_of_kind(const struct dns_record_set *set, size_t i)
+{
+	for (size_t k = 0; k < i; k++)
+		if (!strcmp(set->v[k].name, set->v[i].name) &&
+		    !strcmp(set->v[k].type, set->v[i].type))
+			return false;
+	return true;
 }
 
 static void check_domain(struct report *r, struct store *s,
-			 const struct server *sv, const char *domain)
+			 const struct server *sv, const char *domain,
+			 bool host_too)
 {
-	char name[300];
+	struct dns_record_set set = DNS_RECORD_SET_INIT;
+	char apex[300], dmarc[300], mx[1024] = "";
+	size_t o = 0;
 
 	progress(r, domain);
-	check_mx(r, sv, domain);
-	check_spf(r, sv, domain);
-	check_dkim(r, s, domain);
-	check_dmarc(r, sv, domain);
-	snprintf(name, sizeof name, "_smtp._tls.%s", domain);
-	check_present(r, "TLS-RPT", name, "v=TLSRPTv1", "TLS-RPT");
-	if (strcmp(sv->cfg->mta_sts_mode, "none")) {
-		snprintf(name, sizeof name, "_mta-sts.%s", domain);
-		check_present(r, "MTA-STS", name, "v=STSv1", "MTA-STS");
+	if (!dns_records_for_domain(sv->cfg, s, domain, &set)) {
+		add(r, "dns", "error", "records", domain, "cannot build the "
+		    "records of the domain (see above)");
+		return;
 	}
+	snprintf(apex, sizeof apex, "%s.", domain);
+	snprintf(dmarc, sizeof dmarc, "_dmarc.%s.", domain);
+	for (size_t i = 0; i < set.n; i++)
+		if (!strcmp(set.v[i].type, "MX") &&
+		    !strcmp(set.v[i].name, apex) && o < sizeof mx)
+			o += (size_t)snprintf(mx + o, sizeof mx - o, "%s%s",
+					      o ? "; " : "", set.v[i].value);
+	if (mx[0])
+		check_mx(r, sv, domain, mx);
+	for (size_t i = 0; i < set.n; i++) {
+		const struct dns_record *rec = &set.v[i];
+		char *v;
+
+		if (!first_of_kind(&set, i) || !strcmp(rec->type, "MX") ||
+		    !strcmp(rec->type, "PTR") || strstr(rec->name, "._domainkey."))
+			continue;
+		if (rec->scope == DNS_SCOPE_HOST &&
+		    (!host_too || !strcmp(rec->type, "A") ||
+		     !strcmp(rec->type, "AAAA")))
+			continue;   /* the server's own checks have them */
+		if (!strcmp(rec->type, "TXT") &&
+		    (!strcmp(rec->name, apex) || !strcmp(rec->name, dmarc))) {
+			if (!(v = plain_value(rec))) {
+				r->nomem = true;
+				break;
+			}
+			/* DKIM (from the store's keys: their states) goes
+			 * between SPF and DMARC. */
+			if (!strcmp(rec->name, dmarc)) {
+				check_dkim(r, s, domain);
+				check_dmarc(r, sv, domain, v);
+			} else if (!strncmp(v, "v=spf1", 6)) {
+				check_spf(r, sv, domain, v);
+			}
+			free(v);
+			continue;
+		}
+		check_generic(r, &set, i);
+	}
+	dns_records_free(&set);
 }
 
 /* ---- certificates --------------------------------------------------- */
@@ -893,6 +1073,21 @@ static int collect_domain(const struct store_domain *d, void *ctx)
 	return vm_strlist_add(ctx, d->name) ? 0 : 1;
 }
 
+/* This server's addresses as "vmailctl dns" finds them: [server]
+ * ipv4/ipv6, else the source address towards the world
+ * (dns_find_address). */
+static void server_addrs(struct server *sv)
+{
+	bool priv;
+
+	snprintf(sv->v4, sizeof sv->v4, "%s", sv->cfg->ipv4);
+	snprintf(sv->v6, sizeof sv->v6, "%s", sv->cfg->ipv6);
+	if (!sv->v4[0])
+		dns_find_address(AF_INET, sv->v4, sizeof sv->v4, &priv);
+	if (!sv->v6[0])
+		dns_find_address(AF_INET6, sv->v6, sizeof sv->v6, &priv);
+}
+
 static bool run_dns(struct report *r, const struct check_opts *o,
 		    struct store *s, const struct server *sv)
 {
@@ -912,7 +1107,7 @@ static bool run_dns(struct report *r, const struct check_opts *o,
 	}
 	check_server_dns(r, sv);
 	for (size_t i = 0; i < domains.n; i++)
-		check_domain(r, s, sv, domains.v[i]);
+		check_domain(r, s, sv, domains.v[i], i == 0);
 	vm_strlist_free(&domains);
 	return true;
 }
@@ -943,7 +1138,7 @@ int cmd_check(int argc, char **argv)
 		store_close(s);
 		return VM_EXIT_USAGE;
 	}
-	dns_check_server_addrs(&cfg, sv.v4, sv.v6);
+	server_addrs(&sv);
 	if (o.dns && !run_dns(&r, &o, s, &sv)) {
 		store_close(s);
 		report_free(&r);

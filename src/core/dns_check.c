@@ -1,12 +1,10 @@
 /*
  * dns_check.c - the judgements of "vmailctl check" on DNS answers (see
  * dns_check.h): SPF evaluation for one address, DKIM key comparison,
- * DMARC parsing, DNSBL answers, the server's own addresses.
+ * DMARC parsing, DNSBL answers.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
-#include <ifaddrs.h>
-#include <net/if.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -496,43 +494,4 @@ enum dnsbl_verdict dnsbl_judge(const char *a)
 	if (x.b[1] == 255 && x.b[2] == 255)
 		return DNSBL_REFUSED;
 	return DNSBL_LISTED;
-}
-
-/* ---- our addresses -------------------------------------------------- */
-
-void dns_check_server_addrs(const struct vm_config *cfg, char *v4, char *v6)
-{
-	struct ifaddrs *ifs, *i;
-
-	snprintf(v4, 16, "%s", cfg->ipv4);
-	snprintf(v6, 46, "%s", cfg->ipv6);
-	if ((v4[0] && v6[0]) || getifaddrs(&ifs) < 0)
-		return;
-	for (i = ifs; i; i = i->ifa_next) {
-		if (!i->ifa_addr || !(i->ifa_flags & IFF_UP) ||
-		    (i->ifa_flags & IFF_LOOPBACK))
-			continue;
-		if (i->ifa_addr->sa_family == AF_INET && !cfg->ipv4[0] &&
-		    !v4[0]) {
-			const struct sockaddr_in *sin =
-				(const struct sockaddr_in *)i->ifa_addr;
-			const unsigned char *b =
-				(const unsigned char *)&sin->sin_addr;
-
-			if (b[0] == 127 || (b[0] == 169 && b[1] == 254))
-				continue;
-			inet_ntop(AF_INET, &sin->sin_addr, v4, 16);
-		} else if (i->ifa_addr->sa_family == AF_INET6 &&
-			   !cfg->ipv6[0] && !v6[0]) {
-			const struct sockaddr_in6 *sin6 =
-				(const struct sockaddr_in6 *)i->ifa_addr;
-			const unsigned char *b = sin6->sin6_addr.s6_addr;
-
-			/* global unicast only: 2000::/3 */
-			if ((b[0] & 0xe0) != 0x20)
-				continue;
-			inet_ntop(AF_INET6, &sin6->sin6_addr, v6, 46);
-		}
-	}
-	freeifaddrs(ifs);
 }

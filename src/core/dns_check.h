@@ -89,13 +89,4 @@ enum dnsbl_verdict dnsbl_judge(const char *a);
  * addresses, not text). */
 bool addr_in(const char *ip, char *const *addrs, size_t n);
 
-/*
- * This server's public addresses: cfg->ipv4 / cfg->ipv6 when set, else
- * the first global address of an interface that is up (not loopback,
- * link-local, or IPv6 ULA; private IPv4 counts, for NAT and tests).
- * "" when there is none.  v4 >= 16, v6 >= 46 bytes.
- */
-void dns_check_server_addrs(const struct vm_config *cfg, char *v4,
-			    char *v6);
-
 #endif

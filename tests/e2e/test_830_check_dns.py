@@ -1,13 +1,11 @@
 """Issue 8, live checks: `vmailctl check dns DOMAIN` against the tests' DNS.
 
 Each test adds a domain of its own in the guest (`vmailctl domain add`) and
-publishes, in the test DNS server (testdns.py), a zone for it built from
-what the guest says it needs: the MX to the host name, an SPF record that
-lets the guest's address send, the DKIM record exactly as `vmailctl dkim
-show --json` gives it, DMARC with the configured policy, TLS-RPT and
-MTA-STS; and, for the server, the host name's A record and the PTR of the
-guest's address (forward-confirmed reverse DNS). The guest's resolver is
-the test DNS server, so `check` sees exactly these records.
+publishes, in the test DNS server (testdns.py), every record `vmailctl dns
+DOMAIN` prints for it (MX, SPF, DKIM, DMARC and its report authorization,
+MTA-STS, TLS-RPT, SRV, CNAMEs, CAA, the host name's A and TLSA), plus the
+PTR of the guest's address (forward-confirmed reverse DNS). The guest's
+resolver is the test DNS server, so `check` sees exactly these records.
 
 - the correct zone: every line "ok", exit 0 (the run time is printed);
 - then one mistake per test, each named on its own line with what is
@@ -22,6 +20,7 @@ both addresses, as a host name served by two machines would.
 """
 
 import json
+import re
 import time
 
 import pytest
@@ -36,8 +35,12 @@ def _reverse(ip):
     return ".".join(reversed(ip.split("."))) + ".in-addr.arpa"
 
 
+RECORD = re.compile(r"^(\S+)\s+\d+\s+IN\s+(\S+)\s+(.*)$")
+
+
 class Zone:
-    """A test domain hosted by the guest and its records in the test DNS."""
+    """A test domain hosted by the guest, and its records in the test DNS
+    as `vmailctl dns DOMAIN` prints them."""
 
     def __init__(self, guest):
         self.guest = guest
@@ -49,53 +52,51 @@ class Zone:
         assert len(active) == 1, keys
         self.selector = active[0]["selector"]
         self.dkim = active[0]["value"]
-        self.records = {
-            "MX": f"10 {guest.hostname}.",
-            "SPF": "v=spf1 mx -all",
-            "DKIM": self.dkim,
-            "DMARC": "v=DMARC1; p=quarantine; rua=mailto:admin@example.com",
-            "TLSRPT": "v=TLSRPTv1; rua=mailto:admin@example.com",
-            "MTASTS": "v=STSv1; id=20261201000000",
-        }
+        text = guest.vmailctl("dns", self.domain).stdout.decode()
+        self.records = [RECORD.match(l).groups() for l in text.splitlines()
+                        if RECORD.match(l)]
+        kinds = {(n, t) for n, t, _ in self.records}
+        for want in ((f"{self.domain}.", "MX"), (f"{self.dkim_name}.", "TXT"),
+                     (f"_dmarc.{self.domain}.", "TXT"),
+                     (f"{guest.hostname}.", "A")):
+            assert want in kinds, (want, text)
 
     @property
     def dkim_name(self):
         return f"{self.selector}._domainkey.{self.domain}"
 
-    def publish(self, **changes):
-        """Write the zone with the records changed (None: left out) and
-        wait until the server serves it."""
-        r = dict(self.records, **changes)
-        d = self.domain
-        lines = [
-            f"$ORIGIN {d}.",
-            "$TTL 60",
-            f"@ IN SOA ns.example.net. hostmaster.{d}. 1 3600 600 86400 60",
-            "@ IN NS ns.example.net.",
-        ]
-        if r["MX"]:
-            lines.append(f"@ IN MX {r['MX']}")
-        if r["SPF"]:
-            lines.append(f"@ IN TXT {testdns.txt_rdata(r['SPF'])}")
-        if r["DKIM"]:
-            lines.append(f"{self.selector}._domainkey IN TXT "
-                         f"{testdns.txt_rdata(r['DKIM'])}")
-        if r["DMARC"]:
-            lines.append(f"_dmarc IN TXT {testdns.txt_rdata(r['DMARC'])}")
-        lines.append(f"_smtp._tls IN TXT {testdns.txt_rdata(r['TLSRPT'])}")
-        lines.append(f"_mta-sts IN TXT {testdns.txt_rdata(r['MTASTS'])}")
-        testdns.write_zone(self.file, "\n".join(lines) + "\n")
-        testdns.wait_for(d, "SOA", testdns.ANY)
-        if r["DKIM"]:
-            testdns.wait_for(self.dkim_name, "TXT", r["DKIM"])
-        else:
-            testdns.wait_for(self.dkim_name, "TXT", None)
-        if r["MX"]:
-            testdns.wait_for(d, "MX", r["MX"])
-
     @property
     def file(self):
         return f"check-{self.guest.name}-{self.domain}"
+
+    def publish(self, replace=None, drop=()):
+        """Write the records (those of (name, type) in replace with its
+        value instead, those in drop left out) with an SOA and NS for the
+        domain; wait until the server serves the change."""
+        replace = replace or {}
+        d = self.domain
+        lines = [f"{d}. 60 IN SOA ns.example.net. hostmaster.{d}. 1 3600 600 86400 60",
+                 f"{d}. 60 IN NS ns.example.net."]
+        done = set()
+        for name, rtype, value in self.records:
+            key = (name.rstrip("."), rtype)
+            if key in drop:
+                continue
+            if key in replace:
+                if key in done:
+                    continue
+                done.add(key)
+                value = replace[key]
+            lines.append(f"{name} 60 IN {rtype} {value}")
+        testdns.write_zone(self.file, "\n".join(lines) + "\n")
+        testdns.wait_for(d, "SOA", testdns.ANY)
+        for (name, rtype), value in replace.items():
+            if rtype == "TXT":
+                value = "".join(re.findall(r'"((?:[^"\\]|\\.)*)"', value))
+            testdns.wait_for(name, rtype, value)
+        if (self.dkim_name, "TXT") not in drop and \
+                (self.dkim_name, "TXT") not in replace:
+            testdns.wait_for(self.dkim_name, "TXT", self.dkim)
 
     def remove(self):
         testdns.remove_zone(self.file)
@@ -103,13 +104,14 @@ class Zone:
 
 
 def publish_host(guest, ptr=True):
-    """The host name's A record with the guest's address, and its PTR."""
+    """The PTR of the guest's address (the host name's A record is among
+    the domain's records), or none."""
     name = f"check-host-{guest.name}"
-    lines = [f"{guest.hostname}. 60 IN A {guest.ip}"]
     if ptr:
-        lines.append(f"{_reverse(guest.ip)}. 60 IN PTR {guest.hostname}.")
-    testdns.write_zone(name, "\n".join(lines) + "\n")
-    testdns.wait_for(guest.hostname, "A", guest.ip)
+        testdns.write_zone(name, f"{_reverse(guest.ip)}. 60 IN PTR "
+                                 f"{guest.hostname}.\n")
+    else:
+        testdns.remove_zone(name)
     testdns.wait_for(_reverse(guest.ip), "PTR",
                      f"{guest.hostname}." if ptr else None)
 
@@ -119,6 +121,7 @@ def zone(guest):
     publish_host(guest)
     z = Zone(guest)
     z.publish()
+    testdns.wait_for(guest.hostname, "A", guest.ip)
     yield z
     z.remove()
     publish_host(guest)
@@ -165,7 +168,8 @@ def test_830_correct_zone_all_ok(guest, zone):
 
 
 def test_831_missing_dkim(guest, zone):
-    zone.publish(DKIM=None)
+    zone.publish(drop={(zone.dkim_name, "TXT")})
+    testdns.wait_for(zone.dkim_name, "TXT", None)
     rc, lines, _, err = check(guest, "dns", zone.domain)
     assert rc == 2, "\n".join(lines) + err
     line = line_of(lines, "DKIM", zone.dkim_name)
@@ -178,7 +182,7 @@ def test_831_missing_dkim(guest, zone):
 
 def test_832_spf_without_this_server(guest, zone):
     spf = "v=spf1 ip4:192.0.2.1 -all"
-    zone.publish(SPF=spf)
+    zone.publish(replace={(zone.domain, "TXT"): testdns.txt_rdata(spf)})
     rc, lines, _, err = check(guest, "dns", zone.domain)
     assert rc == 2, "\n".join(lines) + err
     line = line_of(lines, "SPF", zone.domain)
@@ -189,7 +193,7 @@ def test_832_spf_without_this_server(guest, zone):
 
 
 def test_833_wrong_mx(guest, zone):
-    zone.publish(MX="10 mx.elsewhere.example.")
+    zone.publish(replace={(zone.domain, "MX"): "10 mx.elsewhere.example."})
     rc, lines, _, err = check(guest, "dns", zone.domain)
     assert rc == 2, "\n".join(lines) + err
     line = line_of(lines, "MX", zone.domain)
@@ -203,7 +207,7 @@ def test_834_dkim_typo(guest, zone):
     v = zone.dkim
     i = v.index("p=") + 2 + 100        # a character inside the key
     typo = v[:i] + ("A" if v[i] != "A" else "B") + v[i + 1:]
-    zone.publish(DKIM=typo)
+    zone.publish(replace={(zone.dkim_name, "TXT"): testdns.txt_rdata(typo)})
     rc, lines, _, err = check(guest, "dns", zone.domain)
     assert rc == 2, "\n".join(lines) + err
     line = line_of(lines, "DKIM", zone.dkim_name)
