@@ -791,9 +791,9 @@ static void check_generic(struct report *r, const struct dns_record_set *set,
 			free(first);
 			return;
 		}
-		o += (size_t)snprintf(want + o, o < sizeof want ?
-				      sizeof want - o : 0, "%s%s",
-				      o ? "; " : "", v);
+		if (o < sizeof want)
+			o += (size_t)snprintf(want + o, sizeof want - o,
+					      "%s%s", o ? "; " : "", v);
 		if (!first)
 			first = v;
 		else
