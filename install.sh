@@ -21,7 +21,7 @@ VMAILCTL="$PREFIX/sbin/vmailctl"
 # What vmailctl is built with, and the mail stack it configures.
 BUILD_PACKAGES="build-essential pkg-config libsqlite3-dev libssl-dev"
 BUILD_PACKAGES="$BUILD_PACKAGES libcrypt-dev libinih-dev libjson-c-dev"
-BUILD_PACKAGES="$BUILD_PACKAGES libacl1-dev"
+BUILD_PACKAGES="$BUILD_PACKAGES libacl1-dev zlib1g-dev"
 MAIL_PACKAGES="postfix postfix-sqlite dovecot-core dovecot-imapd"
 MAIL_PACKAGES="$MAIL_PACKAGES dovecot-pop3d dovecot-lmtpd dovecot-sieve"
 MAIL_PACKAGES="$MAIL_PACKAGES dovecot-managesieved dovecot-sqlite sqlite3"

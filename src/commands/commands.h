@@ -26,6 +26,9 @@ int cmd_user(int argc, char **argv);
 int cmd_alias(int argc, char **argv);
 int cmd_dkim(int argc, char **argv);
 int cmd_dns(int argc, char **argv);
+/* "vmailctl check [dns|tls|all] [DOMAIN]" (cmd_check.c): exits 0 all
+ * ok, 1 warnings, 2 errors. */
+int cmd_check(int argc, char **argv);
 /* "vmailctl user limit" (cmd_user_limit.c), a sub-subcommand of "user"
  * in a file of its own. */
 int cmd_user_limit(int argc, char **argv);
