@@ -122,7 +122,7 @@ def _selectors_map(guest):
     return guest.run(["cat", "/etc/vmail/dkim/selectors.map"]).stdout.decode()
 
 
-def test_840_activate_waits_until_dns_serves_the_key(guest):
+def test_860_activate_waits_until_dns_serves_the_key(guest):
     domain = f"rot{token()}.example"
     guest.vmailctl("domain", "add", domain)
     try:
@@ -228,7 +228,7 @@ def _run_job(guest):
     return "\n".join(guest.journal_since(cursor, UNIT))
 
 
-def test_840_automatic_rotation(guest):
+def test_860_automatic_rotation(guest):
     p = guest.run(["systemctl", "is-enabled", "vmail-dkim-rotate.timer"], check=False)
     assert p.stdout.decode().strip() == "enabled", \
         f"[{guest.name}] the rotation timer is not enabled: {p.stdout!r} {p.stderr!r}"
