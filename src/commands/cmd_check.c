@@ -14,7 +14,12 @@
  *        blocklists of [dns] blocklists.
  *   tls  the certificate served on each port (25 and 587 STARTTLS, 465,
  *        143 and 110 STARTTLS, 993, 995, 443) at 127.0.0.1 with the host
- *        name as SNI: its names, days left, whether it verifies.
+ *        name as SNI: its names, days left, whether it verifies; and the
+ *        TLS reports (RFC 8460) other servers mailed to the rua mailbox
+ *        ([dns] tlsrpt_rua, else dmarc_rua, else the admin) in the last
+ *        30 days, read where they are in its Maildir (any folder, left
+ *        in place): failed sessions per reporting organisation and
+ *        result type (lib/tlsrpt.h).
  *
  * DNS goes through the system resolver (lib/dnsq.h), so the answers are
  * those the rest of the world's resolvers see only once caches expire.
@@ -26,7 +31,9 @@
  * so a script tells the two apart by the output.  (VM_EXIT_FAIL would
  * read as "warnings".)
  */
+#include <ftw.h>
 #include <json-c/json.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -41,13 +48,16 @@
 #include "core/dkim_keys.h"
 #include "core/dns_check.h"
 #include "core/dns_records.h"
+#include "core/maildir.h"
 #include "lib/buf.h"
 #include "lib/diag.h"
 #include "lib/dkim.h"
 #include "lib/dnsq.h"
+#include "lib/file.h"
 #include "lib/output.h"
 #include "lib/strlist.h"
 #include "lib/tlsprobe.h"
+#include "lib/tlsrpt.h"
 #include "lib/validate.h"
 
 static const char check_usage[] =
@@ -61,7 +71,9 @@ static const char check_usage[] =
 	"       the server: A/AAAA of the host name, reverse DNS (a PTR\n"
 	"       confirmed by its A record), the blocklists of [dns] blocklists\n"
 	"  tls  the certificate served on ports 25, 587, 465, 143, 110, 993,\n"
-	"       995 and 443: names, expiry, whether it verifies\n"
+	"       995 and 443: names, expiry, whether it verifies; and the TLS\n"
+	"       reports (RFC 8460) in the rua mailbox of the last 30 days:\n"
+	"       the sessions other servers saw fail, per organisation and type\n"
 	"  all  both (the default)\n"
 	"Each line says ok, missing, wrong, listed, warning or error, with\n"
 	"what was found and what was expected.  DNS is asked through the\n"
@@ -779,9 +791,9 @@ static void check_generic(struct report *r, const struct dns_record_set *set,
 			free(first);
 			return;
 		}
-		o += (size_t)snprintf(want + o, o < sizeof want ?
-				      sizeof want - o : 0, "%s%s",
-				      o ? "; " : "", v);
+		if (o < sizeof want)
+			o += (size_t)snprintf(want + o, sizeof want - o,
+					      "%s%s", o ? "; " : "", v);
 		if (!first)
 			first = v;
 		else
@@ -967,6 +979,154 @@ static void check_port(struct report *r, const struct vm_config *cfg,
 	found_expected(r, t.names, cfg->hostname);
 }
 
+/* ---- TLS reports ---------------------------------------------------- */
+
+/* Reports older than this are not summed up. */
+#define TLSRPT_DAYS 30
+/* Larger messages are not reports. */
+#define TLSRPT_MAX_MESSAGE (10u << 20)
+
+struct rpt_sum {
+	char org[128];
+	char type[64];
+	char mx[256];
+	uint64_t sessions;
+};
+
+struct rpt_state {
+	time_t since;
+	struct vm_strlist ids;     /* report-ids seen (a report mailed twice) */
+	struct vm_strlist orgs;
+	struct rpt_sum *v;
+	size_t n;
+	int reports, bad;
+	uint64_t ok_sessions, failed_sessions;
+	bool nomem;
+};
+
+static struct rpt_state *rpt_current;   /* for nftw() */
+
+static void rpt_add(struct rpt_state *st, const char *org,
+		    const struct tlsrpt_failure *f)
+{
+	struct rpt_sum *v;
+
+	for (size_t i = 0; i < st->n; i++)
+		if (!strcmp(st->v[i].org, org) && !strcmp(st->v[i].type, f->type)) {
+			st->v[i].sessions += f->sessions;
+			return;
+		}
+	if (!(v = realloc(st->v, (st->n + 1) * sizeof *v))) {
+		st->nomem = true;
+		return;
+	}
+	st->v = v;
+	snprintf(v[st->n].org, sizeof v->org, "%s", org);
+	snprintf(v[st->n].type, sizeof v->type, "%s", f->type);
+	snprintf(v[st->n].mx, sizeof v->mx, "%s", f->mx);
+	v[st->n++].sessions = f->sessions;
+}
+
+static void rpt_report(const char *json, size_t len, void *ctx)
+{
+	struct rpt_state *st = ctx;
+	struct tlsrpt_report rep;
+	char why[128], id[300];
+
+	if (!tlsrpt_parse(json, len, &rep, why, sizeof why)) {
+		st->bad++;
+		tlsrpt_free(&rep);
+		return;
+	}
+	snprintf(id, sizeof id, "%s/%s", rep.org, rep.id);
+	if (rep.end >= st->since && (!rep.id[0] || !vm_strlist_has(&st->ids, id))) {
+		if ((rep.id[0] && !vm_strlist_add(&st->ids, id)) ||
+		    (!vm_strlist_has(&st->orgs, rep.org) &&
+		     !vm_strlist_add(&st->orgs, rep.org)))
+			st->nomem = true;
+		st->reports++;
+		st->ok_sessions += rep.ok_sessions;
+		st->failed_sessions += rep.failed_sessions;
+		for (size_t i = 0; i < rep.nfail; i++)
+			rpt_add(st, rep.org, &rep.fail[i]);
+	}
+	tlsrpt_free(&rep);
+}
+
+/* Each message file (in a cur/ or new/ directory) of the Maildir. */
+static int rpt_file(const char *path, const struct stat *sb, int type,
+		    struct FTW *ftw)
+{
+	struct rpt_state *st = rpt_current;
+	const char *slash = strrchr(path, '/');
+	size_t len;
+	char *msg;
+
+	(void)ftw;
+	if (type != FTW_F || !S_ISREG(sb->st_mode) || !slash ||
+	    sb->st_size > (off_t)TLSRPT_MAX_MESSAGE ||
+	    sb->st_mtime < st->since)
+		return 0;
+	if (slash - path < 4 || (strncmp(slash - 4, "/cur", 4) &&
+				 strncmp(slash - 4, "/new", 4)))
+		return 0;
+	if (!(msg = vm_read_file(path, &len)))
+		return 0;
+	tlsrpt_attachments(msg, len, rpt_report, st);
+	free(msg);
+	return 0;
+}
+
+/* The TLS reports of the last TLSRPT_DAYS days in the rua mailbox. */
+static void check_tlsrpt(struct report *r, const struct vm_config *cfg)
+{
+	const char *rua = cfg->tlsrpt_rua[0] ? cfg->tlsrpt_rua :
+			  cfg->dmarc_rua[0] ? cfg->dmarc_rua : cfg->admin;
+	struct rpt_state st = { .ids = VM_STRLIST_INIT,
+				.orgs = VM_STRLIST_INIT };
+	char dir[4096];
+	int found;
+
+	progress(r, "the TLS reports");
+	if (!rua[0])
+		return;
+	found = maildir_find(cfg->mail_root, rua, dir, sizeof dir);
+	if (found <= 0) {
+		add(r, "tls", "ok", "TLS-RPT", rua, "no mailbox here for %s: "
+		    "its TLS reports are not summed up", rua);
+		return;
+	}
+	st.since = time(NULL) - TLSRPT_DAYS * 86400L;
+	rpt_current = &st;
+	nftw(dir, rpt_file, 16, FTW_PHYS | FTW_MOUNT);
+	rpt_current = NULL;
+	if (st.nomem)
+		r->nomem = true;
+	if (!st.reports)
+		add(r, "tls", "ok", "TLS-RPT", rua, "no TLS reports in the last "
+		    "%d days%s", TLSRPT_DAYS, st.bad ? " (some did not parse)" :
+		    "");
+	else if (!st.failed_sessions)
+		add(r, "tls", "ok", "TLS-RPT", rua, "%d reports from %zu "
+		    "organisations in the last %d days: %llu sessions, none "
+		    "failed", st.reports, st.orgs.n, TLSRPT_DAYS,
+		    (unsigned long long)st.ok_sessions);
+	else
+		add(r, "tls", "warning", "TLS-RPT", rua, "%d reports from %zu "
+		    "organisations in the last %d days: %llu of %llu sessions "
+		    "failed", st.reports, st.orgs.n, TLSRPT_DAYS,
+		    (unsigned long long)st.failed_sessions,
+		    (unsigned long long)(st.ok_sessions + st.failed_sessions));
+	for (size_t i = 0; i < st.n; i++)
+		add(r, "tls", "warning", "TLS-RPT", st.v[i].org, "%s: %llu "
+		    "failed sessions%s%s (as %s saw them)", st.v[i].type,
+		    (unsigned long long)st.v[i].sessions,
+		    st.v[i].mx[0] ? " at " : "", st.v[i].mx, st.v[i].org);
+	free(st.v);
+	vm_strlist_free(&st.ids);
+	vm_strlist_free(&st.orgs);
+}
+
 /* ---- output --------------------------------------------------------- */
 
 static int print_text(const struct report *r)
@@ -1149,6 +1309,7 @@ int cmd_check(int argc, char **argv)
 		progress(&r, "the certificates");
 		for (size_t i = 0; i < sizeof ports / sizeof *ports; i++)
 			check_port(&r, &cfg, &ports[i]);
+		check_tlsrpt(&r, &cfg);
 	}
 	if (r.nomem) {
 		vm_errno("out of memory");

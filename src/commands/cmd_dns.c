@@ -12,8 +12,9 @@
  * holds no SOA or NS (those are the provider's), so a zone made of an
  * SOA, an NS and this text passes named-checkzone.  The server's own
  * records (A, AAAA, TLSA of the hostname, the PTR to ask for) come
- * once, first, under their own heading.  Nothing is changed: the
- * command only reads the directory, the key files and vmail.conf.
+ * once, first, under their own heading; on a backup MX ([server] role)
+ * they are all there is.  Nothing is changed: the command only reads
+ * the directory, the key files and vmail.conf.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -119,6 +120,55 @@ static int emit(const struct vm_config *cfg, struct store *s,
 	return VM_EXIT_OK;
 }
 
+/*
+ * A backup MX hosts no domain: its own records only (A, AAAA, TLSA, the
+ * PTR); the domains' records, this host among their MX, come from
+ * "vmailctl dns" on the primary.
+ */
+static int backup_mx(const struct vm_config *cfg, const char *domain,
+		     bool as_json)
+{
+	struct dns_record_set set = DNS_RECORD_SET_INIT;
+	struct vm_buf text = VM_BUF_INIT;
+	struct json_object *json = NULL;
+	bool ok;
+
+	if (domain) {
+		vm_err("this server is a backup MX ([server] role): it hosts no "
+		       "domain; run 'vmailctl dns %s' on the primary, %s",
+		       domain, cfg->primary[0] ? cfg->primary : "([server] "
+		       "primary)");
+		return VM_EXIT_FAIL;
+	}
+	if (!dns_records_for_domain(cfg, NULL, NULL, &set))
+		return VM_EXIT_FAIL;
+	if (as_json) {
+		ok = (json = json_object_new_array()) &&
+		     dns_records_json(&set, DNS_SCOPE_HOST, json);
+	} else {
+		vm_buf_printf(&text,
+			      "; ---- the backup MX %s of %s: the domains' "
+			      "records come from\n"
+			      "; 'vmailctl dns' on the primary, with this host "
+			      "in its [server] backup_mx ----\n",
+			      cfg->hostname, cfg->primary);
+		dns_records_zone(&set, DNS_SCOPE_HOST, &text);
+		ok = !text.nomem;
+	}
+	dns_records_free(&set);
+	if (!ok) {
+		vm_errno("out of memory");
+		json_object_put(json);
+		vm_buf_free(&text);
+		return VM_EXIT_FAIL;
+	}
+	if (json)
+		return out_json(json) == 0 ? VM_EXIT_OK : VM_EXIT_FAIL;
+	fputs(text.data, stdout);
+	vm_buf_free(&text);
+	return cmd_flush_stdout();
+}
+
 int cmd_dns(int argc, char **argv)
 {
 	struct vm_strlist domains = VM_STRLIST_INIT;
@@ -133,6 +183,11 @@ int cmd_dns(int argc, char **argv)
 		return ret;
 	if (argc - optind > 1)
 		return cmd_usage_error(dns_usage, "dns: at most one DOMAIN");
+	if (!cmd_load_config(&cfg))
+		return VM_EXIT_FAIL;
+	if (!strcmp(cfg.role, "backup-mx"))
+		return backup_mx(&cfg, argc > optind ? argv[optind] : NULL,
+				 as_json);
 	if (!(s = cmd_open_store_existing(&cfg)))
 		return VM_EXIT_FAIL;
 	ret = pick_domains(s, argc > optind ? argv[optind] : NULL, &domains);

@@ -249,6 +249,22 @@ static bool add_dkim(struct dns_facts *f, const char *domain,
 	return true;
 }
 
+/* Retired keys stay published while their file exists: the rotation
+ * job removes both once the grace period is over (core/dkim_rotation.h). */
+static bool add_retired(struct dns_facts *f, const char *domain,
+			const struct dkim_keyset *ks)
+{
+	char path[4096];
+	bool ok = true;
+
+	for (size_t i = 0; ok && i < ks->n; i++)
+		if (!strcmp(ks->v[i].state, "retired") &&
+		    dkim_key_path(domain, ks->v[i].selector, path,
+				  sizeof path) && access(path, F_OK) == 0)
+			ok = add_dkim(f, domain, &ks->v[i]);
+	return ok;
+}
+
 bool dns_facts_gather(const struct vm_config *cfg, struct store *s,
 		      const char *domain, struct dns_facts *f)
 {
@@ -269,24 +285,17 @@ bool dns_facts_gather(const struct vm_config *cfg, struct store *s,
 		dns_find_address(AF_INET6, f->ipv6, sizeof f->ipv6,
 				 &f->ipv6_private);
 
-	if (!dkim_keyset_load(s, domain, &ks))
-		return false;
-	if ((k = dkim_keyset_find(&ks, "active", NULL)))
-		ok = add_dkim(f, domain, k);
-	if (ok && (k = dkim_keyset_find(&ks, "pending", NULL)))
-		ok = add_dkim(f, domain, k);
-	/* Retired keys stay published while their file exists: the
-	 * rotation job removes both once the grace period is over
-	 * (core/dkim_rotation.h). */
-	for (size_t i = 0; ok && i < ks.n; i++) {
-		char path[4096];
-
-		if (!strcmp(ks.v[i].state, "retired") &&
-		    dkim_key_path(domain, ks.v[i].selector, path,
-				  sizeof path) && access(path, F_OK) == 0)
-			ok = add_dkim(f, domain, &ks.v[i]);
+	if (domain) {
+		if (!dkim_keyset_load(s, domain, &ks))
+			return false;
+		if ((k = dkim_keyset_find(&ks, "active", NULL)))
+			ok = add_dkim(f, domain, k);
+		if (ok && (k = dkim_keyset_find(&ks, "pending", NULL)))
+			ok = add_dkim(f, domain, k);
+		if (ok)
+			ok = add_retired(f, domain, &ks);
+		dkim_keyset_free(&ks);
 	}
-	dkim_keyset_free(&ks);
 
 	/* The current key must be readable; the next one only if it
 	 * exists (a rollover is under way). */
@@ -444,7 +453,8 @@ const char *dns_caa_issuer(const struct vm_config *cfg)
 }
 
 /* The reverse name of an address: 4.3.2.1.in-addr.arpa. or the 32
- * nibbles of IPv6 under ip6.arpa.  NULL if addr does not parse. */
+ * nibbles of IPv6 under ip6.arpa.  NULL if addr does not parse (then
+ * there is no PTR to ask for) or memory ran out (b->nomem). */
 static char *reverse_name(struct builder *b, int family, const char *addr)
 {
 	unsigned char a[16];
@@ -610,6 +620,18 @@ static void build_clients(struct builder *b, const struct vm_config *cfg,
 		"Outlook autodiscover: the HTTPS server that answers it.");
 }
 
+/* An account URI that can stand inside the CAA value's quotes: printable
+ * ASCII without space, '"', '\\' or ';' (RFC 8657 accounturi). */
+static bool uri_ok(const char *uri)
+{
+	if (strncmp(uri, "https://", 8) || !uri[8])
+		return false;
+	for (const char *p = uri; *p; p++)
+		if (*p <= ' ' || *p > '~' || strchr("\"\\;", *p))
+			return false;
+	return true;
+}
+
 static void build_caa(struct builder *b, const struct vm_config *cfg,
 		      const char *d, const struct dns_facts *f)
 {
@@ -617,7 +639,7 @@ static void build_caa(struct builder *b, const struct vm_config *cfg,
 	const char *ca = dns_caa_issuer(cfg);
 
 	if (ca) {
-		bool account = cfg->acme && f->acme_account[0];
+		bool account = cfg->acme && uri_ok(f->acme_account);
 
 		add_own(b, DNS_SCOPE_DOMAIN, false, "CAA", fmt(b, "%s.", d),
 			account ? fmt(b, "0 issue \"%s; accounturi=%s\"", ca,
@@ -643,20 +665,24 @@ static void build_host(struct builder *b, const struct vm_config *cfg,
 	const char *addr[2] = { f->ipv4, f->ipv6 };
 	const int family[2] = { AF_INET, AF_INET6 };
 
+	/* A private address found at run time is not one to publish: the
+	 * record is advisory (a comment), and has no PTR to ask for. */
 	if (f->ipv4[0])
-		add_own(b, DNS_SCOPE_HOST, false, "A", fmt(b, "%s.", h),
-			fmt(b, "%s", f->ipv4),
+		add_own(b, DNS_SCOPE_HOST, f->ipv4_private, "A",
+			fmt(b, "%s.", h), fmt(b, "%s", f->ipv4),
 			f->ipv4_private ?
-			"The server's IPv4 address - a private one: behind NAT "
-			"set [server] ipv4 to the public address." :
+			"This machine's IPv4 address is a private one: behind "
+			"NAT set [server] ipv4 to the public address, then "
+			"publish its A record." :
 			"The server's IPv4 address ([server] ipv4, or the "
 			"source address of its route out).");
 	if (f->ipv6[0])
-		add_own(b, DNS_SCOPE_HOST, false, "AAAA", fmt(b, "%s.", h),
-			fmt(b, "%s", f->ipv6),
+		add_own(b, DNS_SCOPE_HOST, f->ipv6_private, "AAAA",
+			fmt(b, "%s.", h), fmt(b, "%s", f->ipv6),
 			f->ipv6_private ?
-			"The server's IPv6 address - not a global one: set "
-			"[server] ipv6 to the public address." :
+			"This machine's IPv6 address is not a global one: "
+			"publish an AAAA record only for a global address "
+			"([server] ipv6)." :
 			"The server's IPv6 address ([server] ipv6, or the "
 			"source address of its route out).");
 	if (f->tlsa_current[0])
@@ -671,14 +697,18 @@ static void build_host(struct builder *b, const struct vm_config *cfg,
 			fmt(b, "3 1 1 %s", f->tlsa_next),
 			"DANE: the next key of a rollover; publish it before "
 			"the key changes, keep the old one until it has.");
-	for (int i = 0; i < 2; i++)
-		if (addr[i][0])
-			add_own(b, DNS_SCOPE_HOST, true, "PTR",
-				reverse_name(b, family[i], addr[i]),
+	for (int i = 0; i < 2; i++) {
+		bool priv = i ? f->ipv6_private : f->ipv4_private;
+		char *rev = addr[i][0] && !priv ?
+			    reverse_name(b, family[i], addr[i]) : NULL;
+
+		if (rev)
+			add_own(b, DNS_SCOPE_HOST, true, "PTR", rev,
 				fmt(b, "%s.", h),
 				"Reverse DNS: ask the provider of the address "
 				"for this PTR; receivers distrust a server "
 				"without one that matches its name.");
+	}
 }
 
 bool dns_records_build(const struct vm_config *cfg, const char *domain,
@@ -690,11 +720,13 @@ bool dns_records_build(const struct vm_config *cfg, const char *domain,
 		vm_err("[server] hostname is not set (run 'vmailctl setup')");
 		return false;
 	}
-	build_mx(&b, cfg, domain);
-	build_auth(&b, cfg, domain, f);
-	build_transport(&b, cfg, domain);
-	build_clients(&b, cfg, domain);
-	build_caa(&b, cfg, domain, f);
+	if (domain) {
+		build_mx(&b, cfg, domain);
+		build_auth(&b, cfg, domain, f);
+		build_transport(&b, cfg, domain);
+		build_clients(&b, cfg, domain);
+		build_caa(&b, cfg, domain, f);
+	}
 	build_host(&b, cfg, f);
 	if (b.nomem) {
 		vm_err("out of memory");

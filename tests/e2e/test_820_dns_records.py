@@ -14,6 +14,10 @@ records that are right, not only well-formed.
   and python3-dkim verifies the signature with keys looked up in that
   DNS server. After `dkim rotate` both keys are printed and published;
   after `--activate` new mail verifies against the other one.
+- Settings shape the records: with a copy of vmail.conf naming two backup
+  MX, fixed addresses and MTA-STS mode none, and a next key for a TLSA
+  rollover, the MX come at 10, 20, 30, the A/AAAA/PTR are the configured
+  addresses, no MTA-STS record is printed and both TLSA records are.
 """
 
 import hashlib
@@ -201,3 +205,40 @@ def test_820_dkim_record_verifies_what_rspamd_signs(guest):
             "a damaged record still verified: the check proves nothing"
     finally:
         remove_zone(domain)
+
+
+def test_820_settings_shape_the_records(guest, tmp_path):
+    """A copy of the guest's vmail.conf with a backup MX, fixed addresses
+    and MTA-STS off, and a next key for a TLSA rollover: the records
+    follow (the guest's own settings stay as they are)."""
+    conf = f"/tmp/dns-{token()}.conf"
+    nextkey = f"/tmp/next-key-{token()}.pem"
+    guest.run(f"sed -e 's/^backup_mx = .*/backup_mx = mx2.example.net mx3.example.net/' "
+              f"-e 's/^ipv4 = .*/ipv4 = 203.0.113.25/' -e 's/^ipv6 = .*/ipv6 = 2001:db8::25/' "
+              f"-e '/^\\[mta_sts\\]/,/^\\[/s/^mode = .*/mode = none/' "
+              f"/etc/vmail/vmail.conf >{conf} && "
+              f"openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out {nextkey} "
+              f"2>/dev/null")
+    try:
+        p = guest.run(["env", f"VMAIL_CONF={conf}", f"VMAIL_TLS_NEXT_KEY={nextkey}",
+                       "vmailctl", "dns", guest.domain])
+        text = p.stdout.decode()
+        _checkzone(tmp_path, guest.domain, text)
+        recs = _records(text)
+        host = guest.hostname + "."
+        assert [v for n, t, v in recs if t == "MX"] == \
+            [f"10 {host}", "20 mx2.example.net.", "30 mx3.example.net."], recs
+        assert (host, "A", "203.0.113.25") in recs
+        assert (host, "AAAA", "2001:db8::25") in recs
+        assert not [r for r in recs if "mta-sts" in r[0]], "MTA-STS records with mode none"
+        pub = guest.run(f"openssl pkey -in {nextkey} -pubout -outform DER | sha256sum")
+        nxt = pub.stdout.decode().split()[0]
+        tlsa = [v for n, t, v in recs if t == "TLSA"]
+        assert len(tlsa) == 2 and f"3 1 1 {nxt}" in tlsa, tlsa
+        assert f"; 25.113.0.203.in-addr.arpa. 3600 IN PTR {host}" in text.splitlines()
+    finally:
+        guest.run(["rm", "-f", conf, nextkey])
+    # the guest's own settings: no backup MX, MTA-STS in testing mode
+    recs = _records(_dns(guest, guest.domain))
+    assert [v for n, t, v in recs if t == "MX"] == [f"10 {guest.hostname}."]
+    assert [n for n, t, v in recs if n.startswith("_mta-sts.")]

@@ -12,7 +12,9 @@ resolver is the test DNS server, so `check` sees exactly these records.
   wrong, exit 2: no DKIM record; SPF without this server; an MX that
   points elsewhere; a DKIM value with one character changed; no PTR; the
   guest's address listed in a test blocklist zone ([dns] blocklists set to
-  it for the test, restored after).
+  it for the test, restored after);
+- a missing SRV record is a warning (exit 1), a TLSA record that is not
+  the key's an error (exit 2).
 
 Both guests are "mail.example.com": each publishes its own A record of
 that name in a file of its own (the server merges them), so the name has
@@ -138,10 +140,11 @@ def check(guest, *args):
 
 
 def line_of(lines, check_name, name):
-    """The line of one check: STATE CHECK NAME MESSAGE."""
+    """The line of one check: STATE CHECK NAME MESSAGE (the first, for a
+    name with several records of the type, such as CAA)."""
     hits = [l for l in lines if l.split()[1:2] == check_name.split()[:1]
-            and name in l.split()]
-    assert len(hits) == 1, (check_name, name, lines)
+            and l.split()[2] == name]
+    assert hits, (check_name, name, lines)
     return hits[0]
 
 
@@ -156,7 +159,13 @@ def test_830_correct_zone_all_ok(guest, zone):
                        ("DMARC", f"_dmarc.{zone.domain}"),
                        ("A", guest.hostname),
                        ("PTR", _reverse(guest.ip)),
-                       ("blocklist", "zen.spamhaus.org")):
+                       ("blocklist", "zen.spamhaus.org"),
+                       ("MTA-STS", f"_mta-sts.{zone.domain}"),
+                       ("TLS-RPT", f"_smtp._tls.{zone.domain}"),
+                       ("SRV", f"_imaps._tcp.{zone.domain}"),
+                       ("CNAME", f"autoconfig.{zone.domain}"),
+                       ("CAA", zone.domain),
+                       ("TLSA", f"_25._tcp.{guest.hostname}")):
         line_of(lines, what, name)
     # Operands in any order, and the JSON form says the same.
     p = guest.vmailctl("check", zone.domain, "--json", "dns", check=False)
@@ -254,3 +263,25 @@ def test_836_listed_in_blocklist(guest, zone):
     # And restored: back to all ok.
     rc, lines, _, _ = check(guest, "dns", zone.domain)
     assert rc == 0, "\n".join(lines)
+
+
+def test_840_missing_srv_is_a_warning_wrong_tlsa_an_error(guest, zone):
+    srv = f"_imaps._tcp.{zone.domain}"
+    tlsa = f"_25._tcp.{guest.hostname}"
+    zone.publish(drop={(srv, "SRV")})
+    testdns.wait_for(srv, "SRV", None)
+    rc, lines, _, err = check(guest, "dns", zone.domain)
+    assert rc == 1, "\n".join(lines) + err
+    line = line_of(lines, "SRV", srv)
+    assert line.startswith("missing ") and "no SRV record (NXDOMAIN)" in line
+    assert f"publish {srv}. IN SRV 0 1 993 {guest.hostname}." in line, line
+
+    wrong = "3 1 1 " + "00" * 32
+    zone.publish(replace={(tlsa, "TLSA"): wrong})
+    testdns.wait_for(tlsa, "TLSA", wrong.upper())
+    rc, lines, _, err = check(guest, "dns", zone.domain)
+    assert rc == 2, "\n".join(lines) + err
+    line = line_of(lines, "TLSA", tlsa)
+    assert line.startswith("wrong "), line
+    want = [v for n, t, v in zone.records if t == "TLSA"][0]
+    assert f"expected {want}" in line, line

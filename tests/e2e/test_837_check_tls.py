@@ -52,8 +52,10 @@ def test_837_self_signed_is_a_warning(guest):
         assert guest.hostname in line and "days left" in line, line
     line = port_line(lines, 443)
     assert line.split()[0] in ("warning",), line
-    assert not [l for l in lines if not l.startswith("warning ")], \
-        "\n".join(lines)
+    others = [l for l in lines if l.split()[1] not in ("port", "TLS-RPT")]
+    assert not others, "\n".join(lines)
+    assert [l for l in lines if l.split()[1] == "TLS-RPT"], \
+        f"no TLS-RPT line:\n" + "\n".join(lines)
 
 
 @pytest.fixture

@@ -279,8 +279,53 @@ static void test_mode_none_no_ipv6(void **state)
 	assert_int_equal(count(&set, "A", "mail.example.com.", NULL), 1);
 	assert_int_equal(count(&set, "PTR", "25.100.51.198.in-addr.arpa.",
 			       NULL), 1);
+	dns_records_free(&set);
+	/* An address that does not parse has no PTR to ask for. */
+	vm_strlcpy(f.ipv4, "not-an-ip", sizeof f.ipv4);
+	build(&cfg, &f, "example.com", &set);
+	for (size_t i = 0; i < set.n; i++)
+		assert_string_not_equal(set.v[i].type, "PTR");
 	/* TLS-RPT does not depend on MTA-STS (DANE failures too). */
 	assert_int_equal(count(&set, "TXT", "_smtp._tls.example.com.", NULL), 1);
+	dns_records_free(&set);
+}
+
+static void test_private_addresses(void **state)
+{
+	struct vm_config cfg;
+	struct dns_facts f;
+	struct dns_record_set set;
+	const struct dns_record *r;
+
+	(void)state;
+	base(&cfg, &f);
+	vm_strlcpy(f.ipv4, "10.0.0.5", sizeof f.ipv4);
+	vm_strlcpy(f.ipv6, "fd00::2", sizeof f.ipv6);
+	f.ipv4_private = f.ipv6_private = true;
+	build(&cfg, &f, "example.com", &set);
+	/* Found, but not to publish: advisory, and no PTR to ask for. */
+	r = find(&set, "A", "mail.example.com.", "10.0.0.5");
+	assert_true(r->advisory);
+	assert_non_null(strstr(r->why, "[server] ipv4"));
+	r = find(&set, "AAAA", "mail.example.com.", "fd00::2");
+	assert_true(r->advisory);
+	for (size_t i = 0; i < set.n; i++)
+		assert_string_not_equal(set.v[i].type, "PTR");
+	dns_records_free(&set);
+}
+
+static void test_host_only(void **state)
+{
+	struct vm_config cfg;
+	struct dns_facts f;
+	struct dns_record_set set;
+
+	(void)state;
+	base(&cfg, &f);
+	build(&cfg, &f, NULL, &set);
+	assert_int_equal(set.n, 5);
+	for (size_t i = 0; i < set.n; i++)
+		assert_int_equal(set.v[i].scope, DNS_SCOPE_HOST);
 	dns_records_free(&set);
 }
 
@@ -325,6 +370,17 @@ static void test_caa(void **state)
 	build(&cfg, &f, "example.com", &set);
 	find(&set, "CAA", "example.com.", "0 issue \"letsencrypt.org; "
 	     "accounturi=https://acme-v02.api.letsencrypt.org/acme/acct/42\"");
+	dns_records_free(&set);
+
+	/* A URI that would break out of the quotes is left out. */
+	vm_strlcpy(f.acme_account, "https://ca.example/a\"b", sizeof f.acme_account);
+	build(&cfg, &f, "example.com", &set);
+	find(&set, "CAA", "example.com.", "0 issue \"letsencrypt.org\"");
+	dns_records_free(&set);
+	vm_strlcpy(f.acme_account, "https://ca.example/acct/1; x=y",
+		   sizeof f.acme_account);
+	build(&cfg, &f, "example.com", &set);
+	find(&set, "CAA", "example.com.", "0 issue \"letsencrypt.org\"");
 	dns_records_free(&set);
 
 	/* ACME off: the account is not ours to bind to. */
@@ -501,6 +557,8 @@ int main(void)
 		cmocka_unit_test(test_pending_dkim),
 		cmocka_unit_test(test_long_txt_split),
 		cmocka_unit_test(test_mode_none_no_ipv6),
+		cmocka_unit_test(test_private_addresses),
+		cmocka_unit_test(test_host_only),
 		cmocka_unit_test(test_policy_and_rua),
 		cmocka_unit_test(test_caa),
 		cmocka_unit_test(test_tlsa_of_key),
