@@ -56,12 +56,14 @@ def _dns(guest, domain):
 
 def _publish(domain, text):
     """Publish the domain's own records of `vmailctl dns` text in the test
-    DNS (an SOA with a short negative TTL) and wait until it serves them."""
-    own = [line for line in text.splitlines()
+    DNS and wait until it serves them. TTLs of 1 s (and a negative TTL of
+    1 s in the SOA), so that a caching resolver in the guest cannot keep
+    an earlier answer for the next step."""
+    own = [re.sub(r"^(\S+) \d+ IN ", r"\1 1 IN ", line) for line in text.splitlines()
            if RECORD.match(line) and RECORD.match(line).group(1).endswith(f"{domain}.")]
-    write_zone(domain, "$TTL 60\n"
-               f"{domain}. 60 IN SOA ns.example.net. hostmaster.{domain}. 1 3600 600 86400 1\n"
-               f"{domain}. 60 IN NS ns.example.net.\n" + "\n".join(own) + "\n")
+    write_zone(domain, "$TTL 1\n"
+               f"{domain}. 1 IN SOA ns.example.net. hostmaster.{domain}. 1 3600 600 86400 1\n"
+               f"{domain}. 1 IN NS ns.example.net.\n" + "\n".join(own) + "\n")
     for name, rtype, value in _records("\n".join(own)):
         if rtype == "TXT":
             wait_for(name.rstrip("."), "TXT",
