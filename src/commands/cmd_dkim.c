@@ -3,27 +3,39 @@
  * the mail of each hosted domain, and the DNS records that publish them.
  *
  *   vmailctl dkim show [--json] [--selector SEL] DOMAIN
- *   vmailctl dkim rotate [--activate] DOMAIN
+ *   vmailctl dkim rotate [--activate [--force]] DOMAIN
+ *   vmailctl dkim rotate --auto [DOMAIN]
  *   vmailctl dkim list [--json] [DOMAIN]
  *
  * Rotation is two steps so that no mail is signed with a key DNS does
  * not know yet: "rotate" makes a pending key and prints its record (the
- * active key keeps signing); once the record is published, "rotate
- * --activate" makes it the active one and retires the old key (its file
- * is removed, the selectors map rewritten).  Keys and map: dkim_keys.h.
- * Private keys are never printed.
+ * active key keeps signing); once the system resolver (lib/dnsq.h)
+ * serves that record with the same key, "rotate --activate" makes it
+ * the active one (--force: even before) and retires the old key, which
+ * stays - file, row and record in "vmailctl dns" - for
+ * DKIM_RETIRE_GRACE, while mail it signed is still on its way.  "rotate
+ * --auto" is the daily job (templates/systemd/vmail-dkim-rotate.timer):
+ * the decisions of core/dkim_rotation.h, per domain.  Keys and map:
+ * dkim_keys.h.  Private keys are never printed.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "commands/cmd_common.h"
 #include "commands/commands.h"
 #include "core/directory.h"
 #include "core/dkim_keys.h"
+#include "core/dkim_rotation.h"
+#include "core/dns_check.h"
+#include "core/dns_records.h"
+#include "lib/buf.h"
 #include "lib/diag.h"
+#include "lib/dnsq.h"
 #include "lib/output.h"
 #include "lib/str.h"
+#include "lib/strlist.h"
 #include "lib/validate.h"
 
 static const char dkim_usage[] =
@@ -47,15 +59,23 @@ static const char show_usage[] =
 	"  -h, --help          show this help\n";
 
 static const char rotate_usage[] =
-	"usage: vmailctl dkim rotate [--activate] DOMAIN\n"
+	"usage: vmailctl dkim rotate [--activate [--force]] DOMAIN\n"
+	"       vmailctl dkim rotate --auto [DOMAIN]\n"
 	"\n"
 	"Without --activate: make a new pending key for DOMAIN and print its\n"
 	"TXT record.  Mail stays signed with the active key.  Publish the\n"
 	"record, wait until DNS serves it, then run with --activate.\n"
 	"\n"
-	"  -a, --activate  sign with the pending key from now on; the old\n"
-	"                  key is retired (its file is removed by the next\n"
-	"                  rotation)\n"
+	"  -a, --activate  sign with the pending key from now on, once the\n"
+	"                  system resolver serves its record with the same\n"
+	"                  key (else exit 1 and nothing changes); the old key\n"
+	"                  is retired and stays published for 7 days\n"
+	"  -f, --force     with --activate: even if DNS does not serve it\n"
+	"      --auto      the rotation job (vmail-dkim-rotate.timer, daily),\n"
+	"                  for every domain or DOMAIN: remove retired keys\n"
+	"                  7 days after they were retired; with [dkim] rotate\n"
+	"                  set, make a pending key when the active one has\n"
+	"                  signed that long, activate it once DNS serves it\n"
 	"  -h, --help      show this help\n";
 
 static const char list_usage[] =
@@ -267,42 +287,186 @@ static int dkim_show(int argc, char **argv)
 
 /* ---- rotate --------------------------------------------------------- */
 
-static bool remove_retired_files(const char *domain,
-				 const struct dkim_keyset *ks)
+static const char *buf_text(const struct vm_buf *b)
 {
-	bool ok = true;
-
-	for (size_t i = 0; i < ks->n; i++)
-		if (!strcmp(ks->v[i].state, "retired"))
-			ok = dkim_remove_key(domain, ks->v[i].selector) && ok;
-	return ok;
+	return b->data ? b->data : "";
 }
 
-/* Make the pending key inside a transaction; its selector in sel. */
+/* The record of domain's key selector as "vmailctl dns" prints it (a
+ * comment with why, then NAME TTL IN TXT "..."), appended to out. */
+static bool zone_record(const char *domain, const char *selector,
+			const char *why, struct vm_buf *out)
+{
+	char name[DKIM_SELECTOR_MAX + VM_DOMAIN_MAX + 16];
+	char *value = dkim_txt_value(domain, selector), *quoted;
+	struct dns_record r = { .ttl = DNS_TTL, .scope = DNS_SCOPE_DOMAIN };
+	struct dns_record_set set = { .v = &r, .n = 1 };
+
+	if (!value)
+		return false;
+	quoted = dkim_txt_quote(value, strlen(value));
+	free(value);
+	if (!quoted) {
+		vm_errno("out of memory");
+		return false;
+	}
+	snprintf(name, sizeof name, "%s._domainkey.%s.", selector, domain);
+	r.name = name;
+	r.value = quoted;
+	r.why = (char *)why;
+	vm_strlcpy(r.type, "TXT", sizeof r.type);
+	dns_records_zone(&set, DNS_SCOPE_ALL, out);
+	free(quoted);
+	return true;
+}
+
+/* What DNS (the system resolver) serves for domain's key selector,
+ * compared with its file; the first record found in found (quoted
+ * excerpt, "" if none). */
+static enum dkim_visibility dns_visibility(const char *domain,
+					   const char *selector, char *found,
+					   size_t size)
+{
+	char name[DKIM_SELECTOR_MAX + VM_DOMAIN_MAX + 16];
+	char *want = dkim_txt_value(domain, selector);
+	enum dkim_visibility v = DKIM_VIS_FAILED;
+	struct dnsq_answer a;
+	size_t pos;
+
+	found[0] = '\0';
+	if (!want)
+		return DKIM_VIS_FAILED;
+	snprintf(name, sizeof name, "%s._domainkey.%s", selector, domain);
+	if (!dnsq_lookup(name, DNSQ_TXT, &a)) {
+		free(want);
+		return DKIM_VIS_FAILED;
+	}
+	if (a.status == DNSQ_NXDOMAIN || a.status == DNSQ_NODATA)
+		v = DKIM_VIS_MISSING;
+	else if (a.status == DNSQ_OK) {
+		v = DKIM_VIS_OTHER;
+		for (size_t i = 0; i < a.n && v != DKIM_VIS_SAME; i++)
+			if (dkim_compare(a.rr[i], want, &pos) == DKIM_SAME)
+				v = DKIM_VIS_SAME;
+		if (v != DKIM_VIS_SAME)
+			snprintf(found, size, "\"%.60s%s\"", a.rr[0],
+				 strlen(a.rr[0]) > 60 ? "..." : "");
+	} else {
+		snprintf(found, size, "%s", dnsq_status_name(a.status));
+	}
+	dnsq_answer_free(&a);
+	free(want);
+	return v;
+}
+
+/* "SEL._domainkey.DOMAIN TXT serves nothing" and the like. */
+static void say_visibility(char *out, size_t size, const char *domain,
+			   const char *selector, enum dkim_visibility v,
+			   const char *found)
+{
+	snprintf(out, size, "%s._domainkey.%s TXT serves %s%s%s", selector,
+		 domain, dkim_visibility_name(v), found[0] ? ": " : "", found);
+}
+
+/* Remove the retired keys of ks whose grace period is over (row and
+ * file), in a transaction of their own; each removal said on stdout
+ * when loud.  -1 error, else how many. */
+static int remove_expired(struct store *s, const char *domain,
+			  const struct dkim_keyset *ks,
+			  const struct dkim_rot_plan *p, bool loud)
+{
+	enum store_status st;
+	int n = 0;
+
+	if (p->nremove == 0)
+		return 0;
+	if ((st = store_begin(s)) != STORE_OK)
+		return directory_fail(s, st) == VM_EXIT_OK ? 0 : -1;
+	for (size_t i = 0; i < p->nremove && st == STORE_OK; i++)
+		st = store_dkim_del(s, domain, ks->v[p->remove[i]].selector);
+	if (directory_commit(s, st) != VM_EXIT_OK)
+		return -1;
+	for (size_t i = 0; i < p->nremove; i++) {
+		const struct dkim_key_row *k = &ks->v[p->remove[i]];
+
+		if (!dkim_remove_key(domain, k->selector))
+			return -1;
+		if (loud)
+			printf("%s: removed the retired DKIM key %s (retired "
+			       "%ld days ago; its record may be deleted from "
+			       "DNS now)\n", domain, k->selector,
+			       (long)((time(NULL) - k->since) / 86400));
+		n++;
+	}
+	return n;
+}
+
+static void rot_keys(const struct dkim_keyset *ks, struct dkim_rot_key *v)
+{
+	for (size_t i = 0; i < ks->n; i++) {
+		v[i].selector = ks->v[i].selector;
+		v[i].since = ks->v[i].since;
+		v[i].state = !strcmp(ks->v[i].state, "active") ? DKIM_ROT_ACTIVE :
+			     !strcmp(ks->v[i].state, "pending") ?
+			     DKIM_ROT_PENDING : DKIM_ROT_RETIRED;
+	}
+}
+
+/* The rotation rule applied to ks with the clock now: fills *p. */
+static bool plan_domain(const char *domain, const struct dkim_keyset *ks,
+			long period, enum dkim_visibility vis,
+			struct dkim_rot_plan *p)
+{
+	struct dkim_rot_key *v = calloc(ks->n + 1, sizeof *v);
+	struct dkim_rot_in in = { v, ks->n, time(NULL), period,
+				  DKIM_RETIRE_GRACE, vis };
+
+	if (!v) {
+		vm_errno("out of memory");
+		return false;
+	}
+	rot_keys(ks, v);
+	dkim_rot_decide(&in, p);
+	free(v);
+	(void)domain;
+	return true;
+}
+
+/* Make the pending key inside a transaction; its selector in sel.
+ * Retired keys past their grace period go first. */
 static int make_pending(struct store *s, const char *domain, char *sel,
 			size_t size)
 {
 	struct dkim_keyset ks;
+	struct dkim_rot_plan p;
 	const struct dkim_key_row *pending;
+	enum store_status st;
 	bool ok;
 
 	if (!dkim_keyset_load(s, domain, &ks))
 		return VM_EXIT_FAIL;
 	pending = dkim_keyset_find(&ks, "pending", NULL);
-	if (pending)
+	if (pending) {
 		vm_err("domain '%s' already has a pending DKIM key '%s'; "
 		       "publish it and run 'vmailctl dkim rotate --activate "
 		       "%s'", domain, pending->selector, domain);
-	ok = !pending && dkim_key_create(s, domain, "pending", sel, size);
-	if (ok && directory_commit(s, STORE_OK) != VM_EXIT_OK) {
+		dkim_keyset_free(&ks);
+		return VM_EXIT_FAIL;
+	}
+	ok = plan_domain(domain, &ks, 0, DKIM_VIS_UNKNOWN, &p) &&
+	     remove_expired(s, domain, &ks, &p, false) >= 0;
+	dkim_keyset_free(&ks);
+	if (!ok)
+		return VM_EXIT_FAIL;
+	if ((st = store_begin(s)) != STORE_OK)
+		return directory_fail(s, st);
+	ok = dkim_key_create(s, domain, "pending", sel, size);
+	if (!ok)
+		store_rollback(s);
+	else if (directory_commit(s, STORE_OK) != VM_EXIT_OK) {
 		dkim_key_discard(domain, sel);
 		ok = false;
 	}
-	/* Retired keys have been out of the signer's map for a whole
-	 * rotation period: now their files go. */
-	if (ok)
-		ok = remove_retired_files(domain, &ks);
-	dkim_keyset_free(&ks);
 	return ok ? VM_EXIT_OK : VM_EXIT_FAIL;
 }
 
@@ -325,16 +489,20 @@ static int switch_keys(struct store *s, const char *domain)
 {
 	struct dkim_keyset ks;
 	const struct dkim_key_row *active, *pending;
-	enum store_status st = STORE_OK;
+	enum store_status st;
 
-	if (!dkim_keyset_load(s, domain, &ks))
+	if ((st = store_begin(s)) != STORE_OK)
+		return directory_fail(s, st);
+	if (!dkim_keyset_load(s, domain, &ks)) {
+		store_rollback(s);
 		return VM_EXIT_FAIL;
+	}
 	active = dkim_keyset_find(&ks, "active", NULL);
 	pending = dkim_keyset_find(&ks, "pending", NULL);
 	if (!pending) {
-		vm_err("domain '%s' has no pending DKIM key (run 'vmailctl "
-		       "dkim rotate %s' first)", domain, domain);
+		vm_err("domain '%s' has no pending DKIM key", domain);
 		dkim_keyset_free(&ks);
+		store_rollback(s);
 		return VM_EXIT_FAIL;
 	}
 	if (active)
@@ -347,43 +515,229 @@ static int switch_keys(struct store *s, const char *domain)
 	return directory_commit(s, st);
 }
 
-static int rotate_activate(struct store *s, const char *domain)
+/* Refuse (exit 1, nothing changed) unless DNS serves the pending key of
+ * domain, or force. */
+static int rotate_activate(struct store *s, const char *domain, bool force)
 {
-	int ret = switch_keys(s, domain);
+	struct dkim_keyset ks;
+	const struct dkim_key_row *pending;
+	char sel[DKIM_SELECTOR_MAX + 1], found[128], seen[512];
+	enum dkim_visibility v;
+	struct vm_buf rec = VM_BUF_INIT;
+	int ret;
 
-	if (ret != VM_EXIT_OK)
+	if (!dkim_keyset_load(s, domain, &ks))
+		return VM_EXIT_FAIL;
+	pending = dkim_keyset_find(&ks, "pending", NULL);
+	if (pending)
+		vm_strlcpy(sel, pending->selector, sizeof sel);
+	dkim_keyset_free(&ks);
+	if (!pending) {
+		vm_err("domain '%s' has no pending DKIM key (run 'vmailctl "
+		       "dkim rotate %s' first)", domain, domain);
+		return VM_EXIT_FAIL;
+	}
+	v = dns_visibility(domain, sel, found, sizeof found);
+	say_visibility(seen, sizeof seen, domain, sel, v, found);
+	if (!dkim_rot_may_activate(v, false)) {
+		if (!zone_record(domain, sel, "DKIM: the pending key of a "
+				 "rotation; publish it before 'vmailctl dkim "
+				 "rotate --activate'.", &rec))
+			return VM_EXIT_FAIL;
+		if (!force) {
+			vm_err("not activating the pending DKIM key '%s' of "
+			       "%s: DNS does not serve it yet (%s).  Publish "
+			       "this record (as 'vmailctl dns %s' prints "
+			       "it), wait until the system resolver sees it, "
+			       "and run this again; --force activates it "
+			       "anyway:\n%s", sel, domain, seen, domain,
+			       buf_text(&rec));
+			vm_buf_free(&rec);
+			return VM_EXIT_FAIL;
+		}
+		vm_err("warning: activating the pending DKIM key '%s' of %s "
+		       "although DNS does not serve it (%s): receivers fail "
+		       "the DKIM check of mail signed with it until this "
+		       "record is published:\n%s", sel, domain, seen,
+		       buf_text(&rec));
+		vm_buf_free(&rec);
+	}
+	if ((ret = switch_keys(s, domain)) != VM_EXIT_OK)
 		return ret;
-	/* The old key's file stays until the next rotation: the signer
-	 * re-reads the map on its own schedule, and mail it signs until
-	 * then must still find the key it names. */
+	/* The old key stays (retired, its file and its record in "vmailctl
+	 * dns") for DKIM_RETIRE_GRACE: mail it signed may still be on its
+	 * way; the rotation job removes it then. */
 	return dkim_keys_sync_map(s) < 0 ? VM_EXIT_FAIL : VM_EXIT_OK;
+}
+
+/* ---- the rotation job: rotate --auto ---------------------------------- */
+
+/* Collect the names of the hosted domains into a vm_strlist. */
+static int add_domain(const struct store_domain *d, void *ctx)
+{
+	return vm_strlist_add(ctx, d->name) ? 0 : 1;
+}
+
+/* One domain: apply the plan.  Says on stdout what it did (the journal,
+ * under the timer); nothing when there was nothing to do. */
+static bool auto_domain(struct store *s, const struct vm_config *cfg,
+			const char *domain)
+{
+	struct dkim_keyset ks;
+	struct dkim_rot_plan p;
+	enum dkim_visibility v = DKIM_VIS_UNKNOWN;
+	const struct dkim_key_row *pending;
+	char found[128] = "", seen[512] = "", sel[DKIM_SELECTOR_MAX + 1];
+	struct vm_buf rec = VM_BUF_INIT;
+	enum store_status st;
+	bool ok;
+
+	if (!dkim_keyset_load(s, domain, &ks))
+		return false;
+	pending = dkim_keyset_find(&ks, "pending", NULL);
+	if (pending && cfg->dkim_rotate > 0) {
+		v = dns_visibility(domain, pending->selector, found,
+				   sizeof found);
+		say_visibility(seen, sizeof seen, domain, pending->selector,
+			       v, found);
+	}
+	ok = plan_domain(domain, &ks, cfg->dkim_rotate, v, &p) &&
+	     remove_expired(s, domain, &ks, &p, true) >= 0;
+	if (ok && p.activate) {
+		const struct dkim_key_row *old = p.active >= 0 ?
+			&ks.v[p.active] : NULL;
+
+		ok = switch_keys(s, domain) == VM_EXIT_OK &&
+		     dkim_keys_sync_map(s) >= 0;
+		if (ok)
+			printf("%s: DNS serves the pending DKIM key %s: it "
+			       "signs from now on%s%s%s\n", domain,
+			       ks.v[p.pending].selector,
+			       old ? "; the old key " : "",
+			       old ? old->selector : "",
+			       old ? " stays published for 7 more days" : "");
+	} else if (ok && p.waiting) {
+		ok = zone_record(domain, ks.v[p.pending].selector,
+				 "DKIM: the pending key of a rotation.", &rec);
+		if (ok)
+			printf("%s: waiting for DNS to serve the pending DKIM "
+			       "key (%s); publish this record:\n%s", domain,
+			       seen, buf_text(&rec));
+	} else if (ok && p.create_pending) {
+		long days = (long)((time(NULL) - ks.v[p.active].since) /
+				   86400);
+
+		if ((st = store_begin(s)) != STORE_OK) {
+			directory_fail(s, st);
+			ok = false;
+		} else if (!dkim_key_create(s, domain, "pending", sel,
+					    sizeof sel)) {
+			store_rollback(s);
+			ok = false;
+		} else if (directory_commit(s, STORE_OK) != VM_EXIT_OK) {
+			dkim_key_discard(domain, sel);
+			ok = false;
+		}
+		ok = ok && zone_record(domain, sel, "DKIM: the pending key of "
+				       "a rotation.", &rec);
+		if (ok)
+			printf("%s: the DKIM key %s has signed for %ld days "
+			       "([dkim] rotate): made the pending key %s.  "
+			       "Publish this record; it is activated once DNS "
+			       "serves it:\n%s", domain,
+			       ks.v[p.active].selector, days, sel,
+			       buf_text(&rec));
+	}
+	vm_buf_free(&rec);
+	dkim_keyset_free(&ks);
+	return ok;
+}
+
+static int rotate_auto(struct store *s, const char *domain)
+{
+	struct vm_strlist domains = VM_STRLIST_INIT;
+	struct vm_config cfg;
+	enum store_status st = STORE_OK;
+	bool ok = cmd_load_config(&cfg);
+
+	if (ok && domain)
+		ok = vm_strlist_add(&domains, domain);
+	else if (ok)
+		ok = (st = store_domain_list(s, add_domain, &domains)) ==
+		     STORE_OK;
+	if (st != STORE_OK)
+		directory_fail(s, st);
+	for (size_t i = 0; ok && i < domains.n; i++)
+		ok = auto_domain(s, &cfg, domains.v[i]) && ok;
+	vm_strlist_free(&domains);
+	if (!ok)
+		return VM_EXIT_FAIL;
+	return cmd_flush_stdout();
+}
+
+struct rotate_opts {
+	bool activate, force, autom;
+	const char *domain;
+};
+
+static int parse_rotate(int argc, char **argv, struct rotate_opts *o)
+{
+	static const struct option opts[] = {
+		{ "activate", no_argument, NULL, 'a' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "auto", no_argument, NULL, 'A' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	optind = 0;
+	while ((c = cmd_getopt("dkim rotate", argc, argv, "afh", opts)) != -1) {
+		if (c == 'a')
+			o->activate = true;
+		else if (c == 'f')
+			o->force = true;
+		else if (c == 'A')
+			o->autom = true;
+		else if (c == 'h')
+			return cmd_help(rotate_usage);
+		else
+			return cmd_usage_error(rotate_usage, NULL);
+	}
+	if (o->autom && (o->activate || o->force))
+		return cmd_usage_error(rotate_usage, "dkim rotate: --auto "
+				       "goes with neither --activate nor "
+				       "--force");
+	if (o->force && !o->activate)
+		return cmd_usage_error(rotate_usage, "dkim rotate: --force "
+				       "goes with --activate");
+	if (argc - optind > 1 || (!o->autom && argc - optind != 1))
+		return cmd_usage_error(rotate_usage,
+				       "dkim rotate: expected DOMAIN");
+	o->domain = argc > optind ? argv[optind] : NULL;
+	return -1;
 }
 
 static int dkim_rotate(int argc, char **argv)
 {
 	char domain[VM_DOMAIN_MAX + 1];
-	bool activate;
+	struct rotate_opts o = { 0 };
 	struct store *s;
-	enum store_status st;
-	int ret = cmd_parse_flag("dkim rotate", argc, argv, rotate_usage,
-				 "activate", 'a', &activate);
+	int ret = parse_rotate(argc, argv, &o);
 
 	if (ret >= 0)
 		return ret;
-	if (argc - optind != 1)
-		return cmd_usage_error(rotate_usage,
-				       "dkim rotate: expected DOMAIN");
-	if (!cmd_arg_domain(argv[optind], domain, sizeof domain))
+	if (o.domain && !cmd_arg_domain(o.domain, domain, sizeof domain))
 		return VM_EXIT_FAIL;
 	if (!(s = cmd_open_store()))
 		return VM_EXIT_FAIL;
-	if ((st = store_begin(s)) != STORE_OK)
-		ret = directory_fail(s, st);
-	else if (!directory_require_domain(s, domain))
+	if (o.domain && !directory_require_domain(s, domain))
 		ret = VM_EXIT_FAIL;
+	else if (o.autom)
+		ret = rotate_auto(s, o.domain ? domain : NULL);
 	else
-		ret = activate ? rotate_activate(s, domain) :
-				 rotate_new(s, domain);
+		ret = o.activate ? rotate_activate(s, domain, o.force) :
+				   rotate_new(s, domain);
 	store_close(s);   /* rolls back what was not committed */
 	return ret;
 }

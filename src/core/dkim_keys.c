@@ -9,6 +9,7 @@
 
 #include "core/directory.h"
 #include "core/dkim_keys.h"
+#include "core/dkim_rotation.h"
 #include "core/rspamd_map.h"
 #include "lib/buf.h"
 #include "lib/diag.h"
@@ -39,6 +40,10 @@ static int add_row(const struct store_dkim_key *k, void *ctx)
 		c->failed = true;
 		return 1;
 	}
+	if (!dkim_rot_parse_time(k->created, &v[ks->n].created))
+		v[ks->n].created = 0;
+	if (!dkim_rot_parse_time(k->changed, &v[ks->n].since))
+		v[ks->n].since = v[ks->n].created;
 	v[ks->n++].bits = k->bits;
 	return 0;
 }

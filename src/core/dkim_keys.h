@@ -15,6 +15,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
 #include "lib/dkim.h"
 #include "store/store.h"
@@ -24,6 +25,8 @@ struct dkim_key_row {
 	char selector[DKIM_SELECTOR_MAX + 1];
 	char state[8];                 /* active, pending, retired */
 	int bits;
+	time_t created;                /* 0 if the store's text is odd */
+	time_t since;                  /* entered its state (same then) */
 };
 
 /* Every key of one domain, in store_dkim_list() order (active first). */

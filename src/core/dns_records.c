@@ -249,6 +249,22 @@ static bool add_dkim(struct dns_facts *f, const char *domain,
 	return true;
 }
 
+/* Retired keys stay published while their file exists: the rotation
+ * job removes both once the grace period is over (core/dkim_rotation.h). */
+static bool add_retired(struct dns_facts *f, const char *domain,
+			const struct dkim_keyset *ks)
+{
+	char path[4096];
+	bool ok = true;
+
+	for (size_t i = 0; ok && i < ks->n; i++)
+		if (!strcmp(ks->v[i].state, "retired") &&
+		    dkim_key_path(domain, ks->v[i].selector, path,
+				  sizeof path) && access(path, F_OK) == 0)
+			ok = add_dkim(f, domain, &ks->v[i]);
+	return ok;
+}
+
 bool dns_facts_gather(const struct vm_config *cfg, struct store *s,
 		      const char *domain, struct dns_facts *f)
 {
@@ -276,6 +292,8 @@ bool dns_facts_gather(const struct vm_config *cfg, struct store *s,
 			ok = add_dkim(f, domain, k);
 		if (ok && (k = dkim_keyset_find(&ks, "pending", NULL)))
 			ok = add_dkim(f, domain, k);
+		if (ok)
+			ok = add_retired(f, domain, &ks);
 		dkim_keyset_free(&ks);
 	}
 
@@ -497,11 +515,16 @@ static void build_auth(struct builder *b, const struct vm_config *cfg,
 		"(-all).");
 	for (size_t i = 0; i < f->ndkim; i++) {
 		bool pending = !strcmp(f->dkim[i].state, "pending");
+		bool retired = !strcmp(f->dkim[i].state, "retired");
 
 		add_txt(b, fmt(b, "%s._domainkey.%s.", f->dkim[i].selector, d),
 			f->dkim[i].txt,
 			pending ? "DKIM: the pending key of a rotation; publish "
 				  "it before 'vmailctl dkim rotate --activate'." :
+			retired ? "DKIM: a retired key; keep it published until "
+				  "vmailctl drops it from this list (7 days after "
+				  "the rotation): mail signed with it may still "
+				  "be on its way." :
 				  "DKIM: the public key outgoing mail is signed "
 				  "with.");
 	}

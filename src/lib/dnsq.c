@@ -245,6 +245,26 @@ bad:
 
 /* ---- the query ------------------------------------------------------ */
 
+/* Tests only (tests/cli/run): $VMAIL_DNS_SERVER = "IPV4 PORT" replaces
+ * the servers of /etc/resolv.conf, so that a test can answer from a
+ * server of its own on the loopback. */
+static void use_test_server(struct __res_state *st)
+{
+	const char *env = getenv("VMAIL_DNS_SERVER");
+	char addr[INET_ADDRSTRLEN];
+	unsigned port;
+	struct in_addr in;
+
+	if (!env || sscanf(env, "%15s %u", addr, &port) != 2 || port == 0 ||
+	    port > 65535 || inet_pton(AF_INET, addr, &in) != 1)
+		return;
+	memset(&st->nsaddr_list[0], 0, sizeof st->nsaddr_list[0]);
+	st->nsaddr_list[0].sin_family = AF_INET;
+	st->nsaddr_list[0].sin_port = htons((uint16_t)port);
+	st->nsaddr_list[0].sin_addr = in;
+	st->nscount = 1;
+}
+
 bool dnsq_lookup(const char *name, int type, struct dnsq_answer *a)
 {
 	struct __res_state st;
@@ -270,6 +290,7 @@ bool dnsq_lookup(const char *name, int type, struct dnsq_answer *a)
 	}
 	st.retrans = 3;
 	st.retry = 2;
+	use_test_server(&st);
 	qlen = res_nmkquery(&st, ns_o_query, fqdn, ns_c_in, type, NULL, 0,
 			    NULL, q, sizeof q);
 	if (qlen < 0) {

@@ -22,6 +22,10 @@
  *
  * dnsq_parse() is the whole answer parser, pure (a byte buffer in, no
  * network), for the unit tests and tests/fuzz/fuzz_dnsq_parse.c.
+ *
+ * Tests only: $VMAIL_DNS_SERVER = "IPV4 PORT" replaces the servers of
+ * /etc/resolv.conf (tests/cli/run answers from its own server on the
+ * loopback, docs/testing.md).
  */
 #ifndef VMAIL_DNSQ_H
 #define VMAIL_DNSQ_H

@@ -8,8 +8,9 @@
  * domain of a fresh install get their key here; each is committed on
  * its own.  An active key whose file has gone is reported, not replaced:
  * a new key would not match the record published in DNS ('vmailctl dkim
- * rotate' makes a new one properly).  Idempotent: with nothing to do,
- * nothing is written.
+ * rotate' makes a new one properly).  With systemd, the rotation job's
+ * timer (vmail-dkim-rotate.timer) is enabled.  Idempotent: with nothing
+ * to do, nothing is written.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -18,9 +19,13 @@
 #include "core/directory.h"
 #include "core/dkim_keys.h"
 #include "lib/diag.h"
+#include "lib/service.h"
 #include "lib/strlist.h"
 #include "setup/setup.h"
 #include "store/store.h"
+
+/* templates/systemd/: runs "vmailctl dkim rotate --auto" daily */
+#define DKIM_ROTATE_TIMER "vmail-dkim-rotate.timer"
 
 /* Collect the names of the hosted domains into a vm_strlist. */
 static int add_name(const struct store_domain *d, void *ctx)
@@ -105,5 +110,13 @@ bool setup_dkim(struct setup *st)
 		st->dkim_changed = true;
 	}
 	store_close(s);
+	/* The rotation job: retired keys go after their grace period, and
+	 * [dkim] rotate rotates (cmd_dkim.c, "rotate --auto"). */
+	if (ok && service_have_systemd() &&
+	    (rc = service_unit_enable(DKIM_ROTATE_TIMER)) != 0) {
+		ok = rc > 0;
+		if (ok)
+			vm_progress("Started %s", DKIM_ROTATE_TIMER);
+	}
 	return ok;
 }

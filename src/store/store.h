@@ -23,7 +23,9 @@
  *           DKIM keys of a domain; state "active" (signing), "pending"
  *           (made by a rotation, waiting for DNS) or "retired"; at most
  *           one active and one pending per domain; deleted with the
- *           domain.  The key files themselves: lib/dkim.h.
+ *           domain.  changed (schema v4): when the state last changed
+ *           (NULL until then; readers get created instead).  The key
+ *           files themselves: lib/dkim.h.
  *
  * All functions take already-validated, lower-cased input (see
  * validate.h); they still use bound parameters only.  Functions return
@@ -85,6 +87,7 @@ struct store_dkim_key {
 	const char *state;     /* "active", "pending" or "retired" */
 	int bits;
 	const char *created;
+	const char *changed;   /* last state change (schema v4), else created */
 };
 
 /* Callbacks for list functions; the structs are valid only during the
@@ -218,5 +221,9 @@ enum store_status store_dkim_set_state(struct store *s, const char *domain,
 enum store_status store_dkim_list(struct store *s, const char *domain,
 				  store_dkim_cb cb, void *ctx);
 enum store_status store_dkim_del_domain(struct store *s, const char *domain);
+/* Remove one key row (a retired key whose grace period is over):
+ * STORE_NOT_FOUND if there is none. */
+enum store_status store_dkim_del(struct store *s, const char *domain,
+				 const char *selector);
 
 #endif

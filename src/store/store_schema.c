@@ -73,6 +73,12 @@ static const struct migration migrations[] = {
 	  "  CHECK (messages_per_hour >= 0);\n"
 	  "ALTER TABLE mailbox ADD COLUMN recipients_per_hour INTEGER\n"
 	  "  CHECK (recipients_per_hour >= 0);\n" },
+	/* 3 -> 4: when a DKIM key last changed state (made pending ->
+	 * active, active -> retired); NULL = never since it was made.
+	 * The rotation (core/dkim_rotation.h) counts a key's age and a
+	 * retired key's grace period from it. */
+	{ "add the state change time of DKIM keys",
+	  "ALTER TABLE dkim_key ADD COLUMN changed TEXT;\n" },
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

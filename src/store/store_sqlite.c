@@ -957,7 +957,8 @@ enum store_status store_dkim_set_state(struct store *s, const char *domain,
 
 	if (!valid_dkim_state(s, state))
 		return STORE_CONFLICT;
-	st = exec3(s, "UPDATE dkim_key SET state = ?3 "
+	st = exec3(s, "UPDATE dkim_key SET state = ?3, "
+		      "changed = datetime('now') "
 		      "WHERE domain = ?1 AND selector = ?2",
 		   domain, selector, state, &changes);
 	if (st == STORE_EXISTS)
@@ -974,7 +975,8 @@ enum store_status store_dkim_list(struct store *s, const char *domain,
 				  store_dkim_cb cb, void *ctx)
 {
 	sqlite3_stmt *st = prepare(s,
-		"SELECT domain, selector, state, bits, created FROM dkim_key "
+		"SELECT domain, selector, state, bits, created, "
+		"COALESCE(changed, created) FROM dkim_key "
 		"WHERE ?1 IS NULL OR domain = ?1 "
 		"ORDER BY domain, CASE state WHEN 'active' THEN 0 "
 		"WHEN 'pending' THEN 1 ELSE 2 END, created DESC, "
@@ -990,6 +992,7 @@ enum store_status store_dkim_list(struct store *s, const char *domain,
 			.state = col_text(st, 2),
 			.bits = sqlite3_column_int(st, 3),
 			.created = col_text(st, 4),
+			.changed = col_text(st, 5),
 		};
 		if (cb(&k, ctx)) {
 			rc = SQLITE_DONE;
@@ -1000,6 +1003,22 @@ enum store_status store_dkim_list(struct store *s, const char *domain,
 		db_err(s, "read DKIM keys");
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? STORE_OK : STORE_ERROR;
+}
+
+enum store_status store_dkim_del(struct store *s, const char *domain,
+				 const char *selector)
+{
+	enum store_status st;
+	int changes = 0;
+
+	st = exec3(s, "DELETE FROM dkim_key WHERE domain = ?1 AND "
+		      "selector = ?2", domain, selector, NULL, &changes);
+	if (st == STORE_OK && changes == 0) {
+		set_err(s, "domain '%s' has no DKIM key '%s'", domain,
+			selector);
+		return STORE_NOT_FOUND;
+	}
+	return st;
 }
 
 enum store_status store_dkim_del_domain(struct store *s, const char *domain)

@@ -1,8 +1,9 @@
 /*
  * test_store_dkim.c - unit tests for the DKIM part of the directory
  * store: schema v2 (table dkim_key), the in-place upgrade of a v1
- * database, and store_dkim_add / set_state / list / del_domain with the
- * rule of at most one active and one pending key per domain.  Each test
+ * database, and store_dkim_add / set_state (with the time of the change,
+ * schema v4) / list / del / del_domain with the rule of at most one
+ * active and one pending key per domain.  Each test
  * gets a fresh database in a temporary directory.
  */
 #include <stdarg.h>
@@ -137,6 +138,48 @@ static void test_set_state_rotation(void **state)
 					      "gone"), STORE_CONFLICT);
 }
 
+/* changed (schema v4): the created time until the state changes; then
+ * a time of its own.  del removes one key. */
+static int changed_of(const struct store_dkim_key *k, void *ctx)
+{
+	if (!strcmp(k->selector, "old"))
+		snprintf(ctx, 48, "%s|%s", k->created, k->changed);
+	return 0;
+}
+
+static void test_changed_and_del(void **state)
+{
+	struct fixture *f = *state;
+	char both[48] = "";
+	sqlite3 *db;
+
+	assert_int_equal(store_dkim_add(f->s, "example.com", "old", "active",
+					2048), STORE_OK);
+	assert_int_equal(store_dkim_list(f->s, "example.com", changed_of, both),
+			 STORE_OK);
+	assert_int_equal(strlen(both), 39);
+	assert_int_equal(strncmp(both, both + 20, 19), 0);   /* = created */
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "UPDATE dkim_key SET created = "
+				      "'2020-01-01 00:00:00'", NULL, NULL,
+				      NULL), SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(store_dkim_list(f->s, "example.com", changed_of, both),
+			 STORE_OK);
+	assert_string_equal(both, "2020-01-01 00:00:00|2020-01-01 00:00:00");
+	assert_int_equal(store_dkim_set_state(f->s, "example.com", "old",
+					      "retired"), STORE_OK);
+	assert_int_equal(store_dkim_list(f->s, "example.com", changed_of, both),
+			 STORE_OK);
+	assert_int_equal(strlen(both), 39);
+	assert_int_equal(strncmp(both, "2020-01-01 00:00:00|", 20), 0);
+	assert_int_not_equal(strncmp(both + 20, "2020-01-01", 10), 0);
+	assert_int_equal(store_dkim_del(f->s, "example.com", "old"), STORE_OK);
+	assert_string_equal(listing(f->s, "example.com"), "");
+	assert_int_equal(store_dkim_del(f->s, "example.com", "old"),
+			 STORE_NOT_FOUND);
+}
+
 static void test_rollback_changes_nothing(void **state)
 {
 	struct fixture *f = *state;
@@ -211,6 +254,7 @@ int main(void)
 		T(test_add_and_list),
 		T(test_add_refusals),
 		T(test_set_state_rotation),
+		T(test_changed_and_del),
 		T(test_rollback_changes_nothing),
 		T(test_del_domain_and_cascade),
 		T(test_upgrade_v1_in_place),
