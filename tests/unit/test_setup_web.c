@@ -216,8 +216,14 @@ static void test_nginx_template(void **state)
 		    tvars_set(v, "www_dir", SETUP_WEB_DIR) &&
 		    tvars_set(v, "local_dir", "/etc/vmail/local") &&
 		    tvars_set(v, "tls_cert", "/etc/vmail/tls/cert.pem") &&
-		    tvars_set(v, "tls_key", "/etc/vmail/tls/key.pem"));
+		    tvars_set(v, "tls_key", "/etc/vmail/tls/key.pem") &&
+		    tvars_set(v, "ipv6", ""));
 	text = render("nginx/vmail.conf", v);
+	assert_null(strstr(text, "[::]"));
+	free(text);
+	assert_true(tvars_set(v, "ipv6", "yes"));
+	text = render("nginx/vmail.conf", v);
+	assert_non_null(strstr(text, "listen [::]:443 ssl default_server;"));
 	assert_non_null(strstr(text, "server_name mail.example.com "
 			       "mta-sts.example.com;"));
 	assert_non_null(strstr(text, "ssl_protocols TLSv1.2 TLSv1.3;"));
