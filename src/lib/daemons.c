@@ -12,6 +12,8 @@
  *   redis-server   started as redis with /etc/redis/vmail.conf, which
  *                  makes it daemonise; it cannot reload, so "reload"
  *                  restarts it; pid file
+ *   nginx          the web front: "nginx" (daemonises), "nginx -s
+ *                  reload" (graceful), SIGTERM stops; pid file
  *   clamav-daemon  clamd as clamav; loading signatures takes from a
  *                  second to minutes, so starting waits until its
  *                  socket answers PING; it runs while the socket
@@ -56,6 +58,7 @@
 #define CLAMD_WAIT_STEPS 3600     /* 3 min (full signatures) */
 #define SPAMD_WAIT_STEPS 2400     /* 2 min (compiling the rules) */
 #define SPAMD_LOG "/var/log/spamd.log"
+#define NGINX_PIDFILE "/run/nginx.pid"
 
 /* How spamd runs, with systemd (the drop-in, setup_spamd.c) and
  * without (below): on 127.0.0.1 only, as debian-spamd (the Debian
@@ -335,6 +338,29 @@ static int spamd_stop(void)
 	return signal_pid(daemon_pidfile_pid(SERVICE_SPAMD_PIDFILE), SIGTERM);
 }
 
+/* ---- nginx ------------------------------------------------------------ */
+
+static bool nginx_running(void) { return daemon_pidfile_pid(NGINX_PIDFILE) != 0; }
+
+static int nginx_start(void)
+{
+	if (run("nginx", NULL) < 0)
+		return -1;
+	return wait_pidfile(NGINX_PIDFILE) ? 0 : -1;
+}
+
+static int nginx_reload(void)
+{
+	const char *argv[] = { "nginx", "-s", "reload", NULL };
+
+	return vm_run_quiet(argv) == 0 ? 0 : -1;
+}
+
+static int nginx_stop(void)
+{
+	return signal_pid(daemon_pidfile_pid(NGINX_PIDFILE), SIGTERM);
+}
+
 /* ---- freshclam: only under systemd ---------------------------------------- */
 
 static bool never(void) { return false; }
@@ -347,6 +373,8 @@ static const struct daemon daemons[] = {
 	  postfix_running, postfix_start, postfix_reload, postfix_stop },
 	{ "dovecot", "/var/log/dovecot.log", DOVECOT_PIDFILE, false,
 	  dovecot_running, dovecot_start, dovecot_reload, dovecot_stop },
+	{ "nginx", "/var/log/nginx/error.log", NGINX_PIDFILE, false,
+	  nginx_running, nginx_start, nginx_reload, nginx_stop },
 	{ "rspamd", "/var/log/rspamd/rspamd.log", RSPAMD_PIDFILE, false,
 	  rspamd_running, rspamd_start, rspamd_reload, rspamd_stop },
 	{ "redis-server", "/var/log/redis/redis-server.log", REDIS_PIDFILE,

@@ -14,6 +14,8 @@
  *                      "rspamadm configtest" on a candidate
  *   setup_redis.c      _rspamd in the group redis; Redis' systemd drop-in
  *   setup_sieve.c      compile the installed global Sieve scripts
+ *   setup_web.c        the web front: nginx's site, the per-domain
+ *                      MTA-STS and client autoconfiguration files
  *   setup_clamav.c     ClamAV: clamd's size limits, clamd and freshclam
  *                      started (once there are signatures) or stopped
  *   setup_spamd.c      SpamAssassin: spamd's drop-in, started or stopped
@@ -92,6 +94,7 @@ struct setup {
 	/* Results, for the service step and the summary. */
 	bool postfix_changed;          /* a Postfix file was rewritten */
 	bool dovecot_changed;          /* a Dovecot file was rewritten */
+	bool nginx_changed;            /* nginx's site rewritten */
 	bool rspamd_changed;           /* an rspamd file was rewritten */
 	bool redis_changed;            /* Redis' file (or unit) rewritten */
 	bool spamd_unit_changed;       /* spamd's systemd drop-in rewritten */
@@ -102,6 +105,7 @@ struct setup {
 	char admin_password[VM_PASSWORD_MAX + 1]; /* generated; shown once */
 	int postfix_started;           /* service_start() results */
 	int dovecot_started;
+	int nginx_started;
 	int rspamd_started;
 	int redis_started;
 	int clamd_started;
@@ -207,6 +211,28 @@ bool setup_directory(struct setup *st);
  * directory, files and selectors map are right (dkim_fix_permissions,
  * dkim_keys_sync_map).  Sets dkim_changed. */
 bool setup_dkim(struct setup *st);
+
+/* setup_web.c: the web front (see there).  setup_web renders the
+ * per-domain files and nginx's site, checks and installs it, and starts
+ * or reloads nginx; sets nginx_changed.  setup_web_refresh does the same
+ * for "domain add|del" once setup has installed the site (and nothing
+ * before): 1 something changed, 0 nothing, -1 error (printed). */
+#define SETUP_WEB_DIR "/var/lib/vmail/www"
+bool setup_web(struct setup *st);
+int setup_web_refresh(const struct vm_config *cfg);
+/* The parts without files, for the tests: nginx's server_name list
+ * (hostname, then mta-sts., autoconfig. and autodiscover. of each
+ * domain, each name once, blank-separated; malloc'd, NULL when out of
+ * memory); a UUID (upper-case, RFC 4122 version 4 form) made from the
+ * SHA-256 of seed, the same for the same seed; the fingerprint (16 hex
+ * digits) of LOCAL_DIR/nginx/http.d/ and https.d/ *.conf, names and
+ * contents: returns how many files there are (0: hex is that of
+ * nothing), -1 on error (printed). */
+char *web_server_names(const char *hostname, const char *const *domains,
+		       size_t n);
+#define WEB_UUID_LEN 36
+bool web_uuid(const char *seed, char out[WEB_UUID_LEN + 1]);
+int web_local_fingerprint(const char *local_dir, char hex[17]);
 
 /* setup_pending.c: services whose files a failed run changed (see
  * there).  load sets their *_changed flags; save records the flags set
