@@ -22,6 +22,8 @@ static const struct command commands[] = {
 	{ "user",   cmd_user,   "manage mailboxes: add, del, list, show, passwd, quota", false },
 	{ "alias",  cmd_alias,  "manage aliases and catch-alls", false },
 	{ "dkim",   cmd_dkim,   "show, rotate and list DKIM signing keys", false },
+	{ "backup-mx", cmd_backup_mx,
+	  "the recipient list of a backup MX (primary and backups)", false },
 	{ "quota-warning", cmd_quota_warning,
 	  "mail a quota warning to a user (Dovecot's quota-warning service)",
 	  true },
@@ -64,6 +66,8 @@ int main(int argc, char **argv)
 		printf("vmailctl %s\n", VMAIL_VERSION);
 		return VM_EXIT_OK;
 	}
+	if (cmd_backup_mx_refuses(argv[1]))
+		return VM_EXIT_FAIL;
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
 		if (!strcmp(argv[1], commands[i].name))
 			return commands[i].run(argc - 1, argv + 1);
