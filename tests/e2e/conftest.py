@@ -13,7 +13,9 @@ guests (the systemd guests bookworm and trixie):
     pytestmark = pytest.mark.kind("direct")          # the whole file
     @pytest.mark.kind("main", "direct")              # one test
 
-Kinds: "main", "direct" (no systemd), "upgrade", "single" (vmail_guest.Guest).
+Kinds: "main", "direct" (no systemd), "upgrade", "single", "backup" (a
+backup MX; its tests also use its primary and a sender, see
+vmail_guest.Guest.primary and .sender).
 A test whose kinds match no guest of this run is deselected.
 """
 
@@ -42,11 +44,11 @@ GUESTS = {name: Guest(name) for name in _guest_names()}
 def pytest_configure(config):
     config.addinivalue_line(
         "markers", "kind(*kinds): the kinds of guest the test runs on "
-        "(main, direct, upgrade, single; default main)")
+        "(main, direct, upgrade, single, backup; default main)")
 
 
 ANY_KIND = os.environ.get("VMAIL_E2E_ANY_KIND") == "1"
-ALL_KINDS = ("main", "direct", "upgrade", "single")
+ALL_KINDS = ("main", "direct", "upgrade", "single", "backup")
 
 
 def _kinds(node_or_metafunc):

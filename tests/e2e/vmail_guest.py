@@ -192,7 +192,12 @@ class Guest:
     suite     its Debian suite ("bookworm" or "trixie")
     systemd   True when systemd is its PID 1
     kind      "main" (the systemd guests every test runs on), "direct"
-              (no systemd), "upgrade" or "single" (see tests/e2e/run)
+              (no systemd), "upgrade", "single" or "backup" (see
+              tests/e2e/run)
+    primary   for a "backup" guest: the name of its primary (the main
+              guest of its suite); sender: the guest its tests send from
+              (the "single" guest of the suite, a full vmail server whose
+              Postfix falls back to the MX of lower preference)
     """
 
     def __init__(self, name, ip=None):
@@ -205,6 +210,8 @@ class Guest:
                      "main" if install == "readme" else install)
         self.hostname = _state(name, "hostname", HOSTNAME)
         self.domain = DOMAIN
+        self.primary = self.suite if self.kind == "backup" else None
+        self.sender = f"single-{self.suite}" if self.kind == "backup" else None
 
     def __repr__(self):
         return f"Guest({self.name}, {self.ip})"
