@@ -244,7 +244,7 @@ int cmd_backup_mx_ensure_token(const char *host, bool renew, char *tok)
 	if (!etc_path(dir, sizeof dir, "tokens") ||
 	    !vm_snprintf(path, sizeof path, "%s/%s", dir, host))
 		return -1;
-	if (vm_ensure_dir(dir, 0700, 0, 0) < 0)
+	if (vm_ensure_dir(dir, 0700, (uid_t)-1, (gid_t)-1) < 0)
 		return -1;
 	rc = renew ? 0 : read_token(path, tok);
 	if (rc > 0)
@@ -254,7 +254,8 @@ int cmd_backup_mx_ensure_token(const char *host, bool renew, char *tok)
 	if (!new_token(tok))
 		return -1;
 	snprintf(line, sizeof line, "%s\n", tok);
-	rc = vm_write_file_if_changed(path, line, strlen(line), 0600, 0, 0);
+	rc = vm_write_file_if_changed(path, line, strlen(line), 0600,
+				      (uid_t)-1, (gid_t)-1);
 	vm_explicit_bzero(line, sizeof line);
 	return rc < 0 ? -1 : 1;
 }
@@ -628,8 +629,9 @@ static int bmx_pair(int argc, char **argv)
 	strcat(line, "\n");
 	ok = etc_path(dir, sizeof dir, NULL) && etc_path(path, sizeof path,
 							  "pairing") &&
-	     vm_ensure_dir(dir, 0700, 0, 0) >= 0 &&
-	     vm_write_file_if_changed(path, line, strlen(line), 0600, 0, 0) >= 0;
+	     vm_ensure_dir(dir, 0700, (uid_t)-1, (gid_t)-1) >= 0 &&
+	     vm_write_file_if_changed(path, line, strlen(line), 0600, (uid_t)-1,
+				      (gid_t)-1) >= 0;
 	vm_explicit_bzero(line, sizeof line);
 	if (!ok)
 		return VM_EXIT_FAIL;
