@@ -290,7 +290,7 @@ static bool merge_flags(const struct setup_flags *f, struct vm_config *cfg)
 	    !cmd_arg_size("default quota", f->default_quota,
 			  &cfg->default_quota))
 		return false;
-	if (!merge_server_flags(f, cfg))
+	if (!merge_server_flags(f, cfg) || !check_role(cfg))
 		return false;
 	if (f->antivirus >= 0)
 		cfg->antivirus = f->antivirus;
@@ -350,7 +350,7 @@ static int load_settings(struct setup *st, const struct setup_flags *f)
 	if (!st->cfg.hostname[0] && !f->hostname)
 		return cmd_usage_error(setup_usage, "the first setup needs "
 				       "--hostname and --domain");
-	if (!merge_flags(f, &st->cfg) || !check_role(&st->cfg))
+	if (!merge_flags(f, &st->cfg))
 		return VM_EXIT_FAIL;
 	if (!st->cfg.domain[0])
 		return cmd_usage_error(setup_usage, "the first setup needs "
