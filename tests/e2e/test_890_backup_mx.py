@@ -58,7 +58,12 @@ def trio(guest):
     """(backup, primary, sender), each ready (the primary and the sender
     may be tested by their own pytest process meanwhile: preparing them
     again changes nothing)."""
-    primary, sender = Guest(guest.primary), Guest(guest.sender)
+    try:
+        primary, sender = Guest(guest.primary), Guest(guest.sender)
+    except FileNotFoundError:
+        pytest.fail(f"the backup MX tests need {guest.primary} (the primary) "
+                    f"and {guest.sender} (the sender) running: add them to "
+                    "VMAIL_E2E_GUESTS")
     for g in (primary, sender):
         antivirus.prepare(g)
         spamfilter.prepare(g)
