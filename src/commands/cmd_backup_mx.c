@@ -504,8 +504,29 @@ static int write_state(const char *name, const char *data, size_t len)
 	return vm_write_file_if_changed(path, data, len, 0640, uid, gid);
 }
 
+/* The hand-over's TLS policy: "[PRIMARY]:25 fingerprint match=AB:CD:..."
+ * (Postfix matches the SHA-256 of the key as well as the certificate's). */
+static int write_tls_policy(const struct vm_config *cfg, const char *pin)
+{
+	char text[600];
+	size_t n;
+
+	n = (size_t)snprintf(text, sizeof text, "# The primary's pinned key "
+			     "(vmailctl backup-mx pair); do not edit.\n"
+			     "[%s]:25 fingerprint match=", cfg->primary);
+	for (size_t i = 0; pin[i] && n + 4 < sizeof text; i += 2)
+		n += (size_t)snprintf(text + n, sizeof text - n, "%s%c%c",
+				      i ? ":" : "", pin[i] - (pin[i] >= 'a' ?
+							      'a' - 'A' : 0),
+				      pin[i + 1] - (pin[i + 1] >= 'a' ?
+						    'a' - 'A' : 0));
+	n += (size_t)snprintf(text + n, sizeof text - n, "\n");
+	return write_state(RECIPIENT_LIST_TLS_POLICY, text, strlen(text));
+}
+
 int cmd_backup_mx_sync(const struct vm_config *cfg, bool reload)
 {
+	char pin[TLSCONN_PIN_LEN + 1];
 	struct recipient_list l = RECIPIENT_LIST_INIT;
 	struct vm_buf maps[2] = { VM_BUF_INIT, VM_BUF_INIT };
 	struct pairing p;
@@ -525,6 +546,7 @@ int cmd_backup_mx_sync(const struct vm_config *cfg, bool reload)
 		       "stays in use", why);
 		return VM_EXIT_FAIL;
 	}
+	memcpy(pin, p.pin, sizeof pin);
 	snprintf(line, sizeof line, "LIST %s\n", p.token);
 	vm_explicit_bzero(&p, sizeof p);
 	if (!tlsconn_write(c, line, strlen(line)) ||
@@ -569,6 +591,10 @@ int cmd_backup_mx_sync(const struct vm_config *cfg, bool reload)
 	for (int i = 0; rc >= 0 && i < 2; i++) {
 		rc = write_state(i ? RECIPIENT_LIST_RCPTS : RECIPIENT_LIST_DOMAINS,
 				 maps[i].data, maps[i].len);
+		changed |= rc > 0;
+	}
+	if (rc >= 0) {
+		rc = write_tls_policy(cfg, pin);
 		changed |= rc > 0;
 	}
 	if (rc >= 0)

@@ -41,6 +41,9 @@
 #define RECIPIENT_LIST_DIR "/var/lib/vmail/backup-mx"
 #define RECIPIENT_LIST_DOMAINS "domains"
 #define RECIPIENT_LIST_RCPTS "recipients"
+/* ... and the TLS policy of the hand-over to the primary: its pinned key
+ * (master.cf's vmail-primary transport). */
+#define RECIPIENT_LIST_TLS_POLICY "tls-policy"
 /* The largest list a backup takes (a sanity bound: ~200 000 addresses). */
 #define RECIPIENT_LIST_MAX (16u * 1024 * 1024)
 

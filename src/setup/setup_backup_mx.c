@@ -10,9 +10,11 @@
  *                            resolved now: the primary does not greylist
  *                            or judge by DNS again what they filtered)
  *   setup_backup_mx_files()  on a backup, before Postfix is configured:
- *                            the list directory and, if there is none yet,
- *                            empty maps (so Postfix starts, accepting
- *                            nothing until the first list)
+ *                            the list directory and, if there are none
+ *                            yet, empty maps (Postfix starts, and accepts
+ *                            nothing until the first list; the hand-over's
+ *                            TLS policy, the primary's pinned key, comes
+ *                            with the pairing)
  *   setup_backup_mx_units()  with systemd, after the units are written:
  *                            the primary's vmail-backup-mx.socket on when
  *                            it has backups, the backup's sync timer on
@@ -108,7 +110,8 @@ bool setup_backup_mx_vars(const struct setup *st, struct tvars *v)
 bool setup_backup_mx_files(const struct setup *st)
 {
 	static const char *const maps[] = { RECIPIENT_LIST_DOMAINS,
-					    RECIPIENT_LIST_RCPTS };
+					    RECIPIENT_LIST_RCPTS,
+					    RECIPIENT_LIST_TLS_POLICY };
 	static const char empty[] = "# No recipient list from the primary "
 		"yet: nothing is accepted (vmailctl backup-mx sync)\n";
 	uid_t uid;
@@ -119,7 +122,7 @@ bool setup_backup_mx_files(const struct setup *st)
 	vm_root_group_owner("postfix", &uid, &gid);
 	if (vm_ensure_dir(RECIPIENT_LIST_DIR, 0750, uid, gid) < 0)
 		return false;
-	for (size_t i = 0; i < 2; i++) {
+	for (size_t i = 0; i < sizeof maps / sizeof maps[0]; i++) {
 		char path[PATH_MAX];
 		struct stat sb;
 

@@ -206,6 +206,11 @@ def test_894_queued_while_primary_down_delivered_once(trio, domain):
         "no Received line of the backup"
     wait_until(lambda: backup.queued_for(user.address) == [],
                "the backup's queue to empty", 60)
+    # handed over over TLS, verified by the primary's pinned key
+    assert re.search(rf"vmail-primary/smtp\[\d+\]: Verified TLS connection "
+                     rf"established to primary-{backup.suite}\.example\.net".encode(),
+                     backup.run(["tail", "-n", "3000", "/var/log/mail.log"]).stdout), \
+        "no verified TLS hand-over in the backup's log"
     time.sleep(3)
     copies = [p for p, d in primary.mail_files(user.address).items()
               if marker.encode() in d]
@@ -248,3 +253,34 @@ def test_896_list_needs_the_token(trio):
     assert got.startswith(b"NO") and b"rcpt" not in got, got
     assert re.search(rb"refused: no valid token", primary.run(
         "journalctl -u 'vmail-backup-mx@*' --no-pager -n 50").stdout)
+
+
+def test_897_handover_only_to_the_pinned_key(trio, domain):
+    """The backup hands mail over only to the primary's pinned key: with
+    another pin in its TLS policy the mail stays queued (never sent
+    unverified); the next sync puts the right pin back, and it goes."""
+    backup, primary, _ = trio
+    user = primary.add_user("pin", domain=domain.name)
+    sync(backup)
+    policy = "/var/lib/vmail/backup-mx/tls-policy"
+    good = backup.run(["cat", policy]).stdout
+    assert f"[primary-{backup.suite}.example.net]:25 fingerprint match=".encode() in good, good
+    wrong = re.sub(rb"match=\S+", b"match=" + b":".join([b"00"] * 32), good)
+    backup.run(["sh", "-c", f"cat > {policy} && postfix reload"], input=wrong)
+    msg, marker = make_message(EXTERNAL_SENDER, user.address, "pinned")
+    with smtp(backup, 25) as s:
+        assert s.mail(EXTERNAL_SENDER)[0] == 250
+        assert s.rcpt(user.address)[0] == 250
+        assert s.data(msg)[0] == 250
+    try:
+        wait_until(lambda: any("fingerprint" in (r.get("delay_reason") or "").lower()
+                               or "certificate" in (r.get("delay_reason") or "").lower()
+                               for q in backup.queued_for(user.address)
+                               for r in q.get("recipients", [])),
+                   "the hand-over to be refused for the wrong key", 120)
+        assert primary.find_message(user.address, marker) is None
+    finally:
+        sync(backup)
+    assert backup.run(["cat", policy]).stdout == good
+    backup.run("postqueue -f")
+    primary.wait_for_message(user.address, marker, timeout=120)
