@@ -129,7 +129,7 @@ def test_890_backup_is_paired_and_lean(trio):
     assert p.returncode == 1 and b"backup MX" in p.stderr and \
         f"primary-{backup.suite}.example.net".encode() in p.stderr, p.stderr
     assert backup.run("postconf -h relay_transport").stdout.strip() == \
-        f"relay:[primary-{backup.suite}.example.net]:25".encode()
+        f"vmail-primary:[primary-{backup.suite}.example.net]:25".encode()
     assert backup.run("postconf -h maximal_queue_lifetime").stdout.strip() == b"7d"
 
 
