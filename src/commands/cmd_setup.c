@@ -33,7 +33,8 @@
  *   9. a summary: services, ports, admin login, DNS records
  *
  * On a backup MX (--role backup-mx --primary HOST) steps 7 and 8 are
- * left out (it has no mailboxes), --domain is not needed, and the
+ * left out (it has no mailboxes), Dovecot is stopped and disabled in
+ * step 6, --domain is not needed, and the
  * recipient list is fetched at the end if the backup is paired; on a
  * primary with backups (--backup-mx) each backup gets its token
  * (cmd_backup_mx.c, docs/backup-mx.md).
@@ -444,6 +445,19 @@ static bool converge_service(const char *name, bool changed, int *started)
 	return service_reload(name) >= 0;
 }
 
+/* A backup MX has no mailboxes and no logins: Dovecot (installed, and
+ * configured like a primary's, so that a change of role is only a
+ * setup away) is stopped and disabled. */
+static bool backup_without_dovecot(struct setup *st)
+{
+	int rc = service_disable("dovecot");
+
+	if (rc > 0)
+		vm_progress("Stopped dovecot (a backup MX has no mailboxes)");
+	st->dovecot_started = 0;
+	return rc >= 0;
+}
+
 /* Step 6.  Redis, clamd and spamd before rspamd (its state, its virus
  * scanner, its spam scorer with engine = spamassassin; see
  * setup_antivirus, setup_spamassassin), rspamd before Postfix (the
@@ -462,8 +476,10 @@ static bool setup_services(struct setup *st)
 				&st->rspamd_started) &&
 	       converge_service("postfix", st->postfix_changed,
 				&st->postfix_started) &&
-	       converge_service("dovecot", st->dovecot_changed,
-				&st->dovecot_started);
+	       (strcmp(st->cfg.role, "backup-mx") ?
+		converge_service("dovecot", st->dovecot_changed,
+				 &st->dovecot_started) :
+		backup_without_dovecot(st));
 }
 
 /* Steps 5 and 6: the daemons' files, then the daemons. */

@@ -131,6 +131,9 @@ def test_890_backup_is_paired_and_lean(trio):
     assert backup.run("postconf -h relay_transport").stdout.strip() == \
         f"vmail-primary:[primary-{backup.suite}.example.net]:25".encode()
     assert backup.run("postconf -h maximal_queue_lifetime").stdout.strip() == b"7d"
+    # no mailboxes, no logins: Dovecot does not run
+    assert backup.run(["systemctl", "is-active", "dovecot"],
+                      check=False).stdout.strip() == b"inactive"
 
 
 def test_891_list_follows_user_add(trio, domain):
