@@ -14,6 +14,8 @@
  *     vmailctl backup-mx sync                  fetch the list now (the
  *                                              timer does it every 5 minutes)
  *     vmailctl backup-mx list                  the list last fetched
+ *     vmailctl backup-mx status [--json]       paired?  when last fetched,
+ *                                              how many domains, addresses
  *
  * The exchange: the backup connects to the primary over TLS (the primary's
  * own certificate, [tls] cert; the backup trusts it by the key pinned at
@@ -34,6 +36,7 @@
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
@@ -44,6 +47,7 @@
 #include "lib/buf.h"
 #include "lib/diag.h"
 #include "lib/file.h"
+#include "lib/output.h"
 #include "lib/secret.h"
 #include "lib/service.h"
 #include "lib/str.h"
@@ -62,6 +66,7 @@ static const char bmx_usage[] =
 	"       vmailctl backup-mx pair                 (on a backup)\n"
 	"       vmailctl backup-mx sync                 (on a backup)\n"
 	"       vmailctl backup-mx list\n"
+	"       vmailctl backup-mx status [--json]      (on a backup)\n"
 	"\n"
 	"The recipient list of a backup MX: the primary's domains and\n"
 	"addresses, which a backup ([server] role = backup-mx) fetches so\n"
@@ -106,6 +111,16 @@ static const char list_usage[] =
 	"Print the recipient list: on the primary, the one its backups get\n"
 	"now; on a backup, the one last fetched.\n"
 	"\n"
+	"  -h, --help   show this help\n";
+
+static const char status_usage[] =
+	"usage: vmailctl backup-mx status [--json]\n"
+	"\n"
+	"On a backup: its primary, whether it is paired, when the recipient\n"
+	"list was last fetched and how many domains and addresses it holds.\n"
+	"\n"
+	"  -j, --json   print a JSON object (primary, paired, synced: seconds\n"
+	"               since the epoch or null, domains, addresses)\n"
 	"  -h, --help   show this help\n";
 
 static const char serve_usage[] =
@@ -599,6 +614,12 @@ int cmd_backup_mx_sync(const struct vm_config *cfg, bool reload)
 	}
 	if (rc >= 0)
 		rc = write_state("list", text, len);
+	if (rc >= 0) {
+		char stamp[32];
+
+		snprintf(stamp, sizeof stamp, "%lld\n", (long long)time(NULL));
+		rc = write_state("synced", stamp, strlen(stamp));
+	}
 	free(text);
 	vm_buf_free(&maps[0]);
 	vm_buf_free(&maps[1]);
@@ -711,6 +732,82 @@ static int bmx_list(int argc, char **argv)
 	return cmd_flush_stdout();
 }
 
+/* "NAME" under the state dir, read (NULL if missing). */
+static char *read_state(const char *name, size_t *len)
+{
+	char path[700];
+
+	if (!vm_snprintf(path, sizeof path, "%s/%s", state_dir(), name))
+		return NULL;
+	return vm_read_file(path, len);
+}
+
+static int bmx_status(int argc, char **argv)
+{
+	struct recipient_list l = RECIPIENT_LIST_INIT;
+	struct vm_config cfg;
+	char path[700], why[256];
+	long long synced = -1;
+	size_t len = 0;
+	bool json = false, paired, parsed = false;
+	char *text;
+	int ret = cmd_parse_json_opts("backup-mx status", argc, argv,
+				      status_usage, &json);
+
+	if (ret >= 0)
+		return ret;
+	if (argc != optind)
+		return cmd_usage_error(status_usage,
+				       "backup-mx status: no operands");
+	if (!cmd_load_config(&cfg) || !check_backup_role(&cfg, "status") ||
+	    !etc_path(path, sizeof path, "pairing"))
+		return VM_EXIT_FAIL;
+	paired = access(path, F_OK) == 0;
+	if ((text = read_state("synced", &len))) {
+		synced = strtoll(text, NULL, 10);
+		free(text);
+	}
+	if ((text = read_state("list", &len))) {
+		parsed = recipient_list_parse(text, len, &l, why, sizeof why);
+		free(text);
+	}
+	if (json) {
+		struct json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "primary",
+				       json_object_new_string(cfg.primary));
+		json_object_object_add(o, "paired",
+				       json_object_new_boolean(paired));
+		json_object_object_add(o, "synced", synced >= 0 ?
+				       json_object_new_int64(synced) : NULL);
+		json_object_object_add(o, "domains",
+				       json_object_new_int64((int64_t)l.domains.n));
+		json_object_object_add(o, "addresses",
+				       json_object_new_int64((int64_t)l.rcpts.n));
+		recipient_list_free(&l);
+		return out_json(o) < 0 ? VM_EXIT_FAIL : VM_EXIT_OK;
+	}
+	printf("primary:   %s\n", cfg.primary);
+	printf("paired:    %s\n", paired ? "yes" : "no (see 'vmailctl "
+	       "backup-mx pair --help')");
+	if (synced >= 0) {
+		char when[64];
+		time_t t = (time_t)synced;
+		struct tm tm;
+
+		strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S UTC",
+			 gmtime_r(&t, &tm));
+		printf("synced:    %s (%lld s ago)\n", when,
+		       (long long)time(NULL) - synced);
+	} else {
+		printf("synced:    never\n");
+	}
+	printf("domains:   %zu\naddresses: %zu%s\n", l.domains.n, l.rcpts.n,
+	       parsed || synced < 0 ? "" : " (the stored list is damaged)");
+	recipient_list_free(&l);
+	return cmd_flush_stdout();
+}
+
 int cmd_backup_mx(int argc, char **argv)
 {
 	static const struct subcommand subs[] = {
@@ -718,6 +815,7 @@ int cmd_backup_mx(int argc, char **argv)
 		{ "pair", bmx_pair },
 		{ "sync", bmx_sync },
 		{ "list", bmx_list },
+		{ "status", bmx_status },
 		{ "serve", bmx_serve },
 	};
 

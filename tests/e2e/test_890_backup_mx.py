@@ -16,6 +16,7 @@ which run meanwhile, are not disturbed.
 """
 
 import contextlib
+import json
 import re
 import subprocess
 import time
@@ -131,6 +132,10 @@ def test_890_backup_is_paired_and_lean(trio):
     assert backup.run("postconf -h relay_transport").stdout.strip() == \
         f"vmail-primary:[primary-{backup.suite}.example.net]:25".encode()
     assert backup.run("postconf -h maximal_queue_lifetime").stdout.strip() == b"7d"
+    st = json.loads(backup.vmailctl("backup-mx", "status", "--json").stdout)
+    assert st["paired"] is True and st["primary"] == f"primary-{backup.suite}.example.net"
+    assert st["domains"] >= 1 and st["addresses"] >= 1, st
+    assert st["synced"] is not None and time.time() - st["synced"] < 3600, st
     # no mailboxes, no logins: Dovecot does not run
     assert backup.run(["systemctl", "is-active", "dovecot"],
                       check=False).stdout.strip() == b"inactive"
@@ -228,10 +233,14 @@ def test_895_list_kept_while_primary_down(trio, domain):
     user = primary.add_user("kept", domain=domain.name)
     sync(backup)
     before = backup.vmailctl("backup-mx", "list").stdout
+    synced = json.loads(backup.vmailctl("backup-mx", "status", "--json").stdout)["synced"]
+    time.sleep(1)
     with unreachable(primary, backup):
         p = backup.vmailctl("backup-mx", "sync", check=False)
         assert p.returncode == 1 and b"stays in use" in p.stderr, p.stderr
         assert backup.vmailctl("backup-mx", "list").stdout == before
+        assert json.loads(backup.vmailctl("backup-mx", "status", "--json")
+                          .stdout)["synced"] == synced
         assert rcpt_code(backup, user.address)[0] == 250
 
 
