@@ -464,7 +464,7 @@ static bool parse_pairing(const char *line, struct pairing *p)
 	       valid_hex(p->pin, TLSCONN_PIN_LEN);
 }
 
-static bool load_pairing(struct pairing *p)
+static bool load_pairing(const struct vm_config *cfg, struct pairing *p)
 {
 	char path[700];
 	size_t len;
@@ -476,9 +476,9 @@ static bool load_pairing(struct pairing *p)
 	if (!(text = vm_read_file(path, &len))) {
 		if (errno == ENOENT)
 			vm_err("not paired with the primary yet: run 'vmailctl "
-			       "backup-mx token %s' on the primary and give "
-			       "its output to 'vmailctl backup-mx pair' here",
-			       "THIS-HOST");
+			       "backup-mx token %s' on the primary (%s) and "
+			       "give its output to 'vmailctl backup-mx pair' "
+			       "here", cfg->hostname, cfg->primary);
 		else
 			vm_errno("cannot read %s", path);
 		return false;
@@ -551,7 +551,7 @@ int cmd_backup_mx_sync(const struct vm_config *cfg, bool reload)
 	char *text;
 	int changed = 0, rc;
 
-	if (!load_pairing(&p))
+	if (!load_pairing(cfg, &p))
 		return VM_EXIT_FAIL;
 	c = tlsconn_connect(cfg->primary, RECIPIENT_LIST_PORT, p.pin,
 			    IO_TIMEOUT, why, sizeof why);
