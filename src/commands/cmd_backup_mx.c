@@ -55,8 +55,8 @@
 #include "lib/validate.h"
 
 #define TOKEN_BYTES 32
-#define TOKEN_LEN (2 * TOKEN_BYTES)
-#define PAIRING_MAGIC "vmail-backup-mx 1"
+#define TOKEN_LEN RECIPIENT_TOKEN_LEN
+#define PAIRING_MAGIC RECIPIENT_PAIRING_MAGIC
 /* "vmail-backup-mx 1 TOKEN PIN" */
 #define PAIRING_MAX (sizeof PAIRING_MAGIC + TOKEN_LEN + TLSCONN_PIN_LEN + 4)
 #define IO_TIMEOUT 20
@@ -224,12 +224,7 @@ static bool new_token(char out[TOKEN_LEN + 1])
 
 static bool valid_hex(const char *s, size_t len)
 {
-	if (strlen(s) != len)
-		return false;
-	for (; *s; s++)
-		if (!((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'f')))
-			return false;
-	return true;
+	return recipient_is_hex(s, len);
 }
 
 /* Read the token file of host into tok; 1 read, 0 none, -1 bad. */
@@ -445,23 +440,10 @@ struct pairing {
 	char pin[TLSCONN_PIN_LEN + 1];
 };
 
-/* "vmail-backup-mx 1 TOKEN PIN" into p. */
+/* "vmail-backup-mx 1 TOKEN PIN" into p (recipient_list.h). */
 static bool parse_pairing(const char *line, struct pairing *p)
 {
-	size_t m = strlen(PAIRING_MAGIC);
-
-	if (strncmp(line, PAIRING_MAGIC " ", m + 1))
-		return false;
-	line += m + 1;
-	if (strlen(line) != TOKEN_LEN + 1 + TLSCONN_PIN_LEN ||
-	    line[TOKEN_LEN] != ' ')
-		return false;
-	memcpy(p->token, line, TOKEN_LEN);
-	p->token[TOKEN_LEN] = '\0';
-	memcpy(p->pin, line + TOKEN_LEN + 1, TLSCONN_PIN_LEN);
-	p->pin[TLSCONN_PIN_LEN] = '\0';
-	return valid_hex(p->token, TOKEN_LEN) &&
-	       valid_hex(p->pin, TLSCONN_PIN_LEN);
+	return recipient_pairing_parse(line, p->token, p->pin);
 }
 
 static bool load_pairing(const struct vm_config *cfg, struct pairing *p)

@@ -8,7 +8,8 @@
  * each set sorted, so that the same directory always gives the same
  * text.  The backup parses what it received with recipient_list_parse()
  * (network input: every line is checked, tests/fuzz/fuzz_recipient_list.c)
- * and writes the two maps Postfix reads.
+ * and writes the two maps Postfix reads.  The pairing line's parser is
+ * here too (recipient_pairing_parse(): what "backup-mx pair" reads).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -227,6 +228,42 @@ bool recipient_list_parse(const char *text, size_t len,
 		FAIL("the list is cut short "
 				  "(no \"end\" line)");
 	return true;
+}
+
+/* ---- the pairing line ------------------------------------------------ */
+
+bool recipient_is_hex(const char *s, size_t len)
+{
+	if (strlen(s) != len)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'f')))
+			return false;
+	return true;
+}
+
+bool recipient_pairing_parse(const char *line,
+			     char token[RECIPIENT_TOKEN_LEN + 1],
+			     char pin[RECIPIENT_PIN_LEN + 1])
+{
+	size_t m = strlen(RECIPIENT_PAIRING_MAGIC);
+
+	token[0] = pin[0] = '\0';
+	if (strncmp(line, RECIPIENT_PAIRING_MAGIC " ", m + 1))
+		return false;
+	line += m + 1;
+	if (strlen(line) != RECIPIENT_TOKEN_LEN + 1 + RECIPIENT_PIN_LEN ||
+	    line[RECIPIENT_TOKEN_LEN] != ' ')
+		return false;
+	memcpy(token, line, RECIPIENT_TOKEN_LEN);
+	token[RECIPIENT_TOKEN_LEN] = '\0';
+	memcpy(pin, line + RECIPIENT_TOKEN_LEN + 1, RECIPIENT_PIN_LEN);
+	pin[RECIPIENT_PIN_LEN] = '\0';
+	if (recipient_is_hex(token, RECIPIENT_TOKEN_LEN) &&
+	    recipient_is_hex(pin, RECIPIENT_PIN_LEN))
+		return true;
+	token[0] = pin[0] = '\0';
+	return false;
 }
 
 /* ---- the maps -------------------------------------------------------- */

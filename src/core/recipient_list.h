@@ -70,6 +70,24 @@ bool recipient_list_parse(const char *text, size_t len,
 			  size_t whylen);
 void recipient_list_free(struct recipient_list *l);
 
+/*
+ * The pairing line a primary prints for a backup ("vmailctl backup-mx
+ * token HOST") and the backup reads on standard input ("pair"):
+ *   vmail-backup-mx 1 TOKEN PIN
+ * TOKEN: 64 lower-case hex digits (the backup's secret); PIN: 64 lower-case
+ * hex digits (SHA-256 of the primary's public key, tlsconn.h).  Exactly
+ * that, nothing around it.  Fills token and pin (65 bytes each); false if
+ * line is anything else.
+ */
+#define RECIPIENT_PAIRING_MAGIC "vmail-backup-mx 1"
+#define RECIPIENT_TOKEN_LEN 64
+#define RECIPIENT_PIN_LEN 64
+bool recipient_pairing_parse(const char *line,
+			     char token[RECIPIENT_TOKEN_LEN + 1],
+			     char pin[RECIPIENT_PIN_LEN + 1]);
+/* s is exactly len lower-case hex digits. */
+bool recipient_is_hex(const char *s, size_t len);
+
 /* The two Postfix "texthash:" maps of a parsed list, appended to b:
  * "KEY OK" per line (the domains for relay_domains, the addresses for
  * relay_recipient_maps), with a header comment. */

@@ -3,6 +3,10 @@
  * (src/core/recipient_list.c), the backup MX's parser of what the
  * primary sends over the network.
  *
+ * The same input, as a C string, also goes to recipient_pairing_parse()
+ * (the pairing line "backup-mx pair" reads on standard input): what it
+ * accepts is exactly the magic, 64 hex digits and 64 hex digits.
+ *
  * Checks that a list it accepts holds only valid, sorted, distinct
  * names, every address in a listed domain, and that the maps made of it
  * have one "KEY OK" line per entry (no line break can be smuggled into
@@ -31,8 +35,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct recipient_list l = RECIPIENT_LIST_INIT;
 	struct vm_buf b = VM_BUF_INIT;
-	char why[256], *map;
+	char why[256], *map, *line, token[RECIPIENT_TOKEN_LEN + 1];
+	char pin[RECIPIENT_PIN_LEN + 1];
 
+	if ((line = malloc(size + 1))) {
+		memcpy(line, data, size);
+		line[size] = '\0';
+		if (recipient_pairing_parse(line, token, pin) &&
+		    (strlen(line) != sizeof RECIPIENT_PAIRING_MAGIC +
+		     RECIPIENT_TOKEN_LEN + 1 + RECIPIENT_PIN_LEN ||
+		     !recipient_is_hex(token, RECIPIENT_TOKEN_LEN) ||
+		     !recipient_is_hex(pin, RECIPIENT_PIN_LEN) ||
+		     strncmp(line + sizeof RECIPIENT_PAIRING_MAGIC, token,
+			     RECIPIENT_TOKEN_LEN)))
+			abort();
+		free(line);
+	}
 	if (!recipient_list_parse((const char *)data, size, &l, why, sizeof why))
 		return 0;
 	for (size_t i = 0; i < l.domains.n; i++)

@@ -188,6 +188,33 @@ static void test_parse_empty_list(void **state)
 	recipient_list_free(&l);
 }
 
+static void test_pairing_line(void **state)
+{
+	char token[RECIPIENT_TOKEN_LEN + 1], pin[RECIPIENT_PIN_LEN + 1];
+	char line[200], hex_a[65], hex_b[65];
+
+	(void)state;
+	memset(hex_a, 'a', 64);
+	hex_a[64] = '\0';
+	memset(hex_b, '0', 64);
+	hex_b[64] = '\0';
+	snprintf(line, sizeof line, "vmail-backup-mx 1 %s %s", hex_a, hex_b);
+	assert_true(recipient_pairing_parse(line, token, pin));
+	assert_string_equal(token, hex_a);
+	assert_string_equal(pin, hex_b);
+	/* anything else is refused */
+	snprintf(line, sizeof line, "vmail-backup-mx 1 %s %s ", hex_a, hex_b);
+	assert_false(recipient_pairing_parse(line, token, pin));
+	snprintf(line, sizeof line, "vmail-backup-mx 2 %s %s", hex_a, hex_b);
+	assert_false(recipient_pairing_parse(line, token, pin));
+	snprintf(line, sizeof line, "vmail-backup-mx 1 %s %.63sA", hex_a, hex_b);
+	assert_false(recipient_pairing_parse(line, token, pin));
+	snprintf(line, sizeof line, "vmail-backup-mx 1 %.63s %s", hex_a, hex_b);
+	assert_false(recipient_pairing_parse(line, token, pin));
+	assert_string_equal(token, "");
+	assert_false(recipient_pairing_parse("", token, pin));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -199,6 +226,7 @@ int main(void)
 						setup, store_fixture_teardown),
 		cmocka_unit_test(test_parse_refuses),
 		cmocka_unit_test(test_parse_empty_list),
+		cmocka_unit_test(test_pairing_line),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
