@@ -265,6 +265,10 @@ def test_896_list_needs_the_token(trio):
     assert got.startswith(b"NO") and b"rcpt" not in got, got
     assert re.search(rb"refused: no valid token", primary.run(
         "journalctl -u 'vmail-backup-mx@*' --no-pager -n 50").stdout)
+    # and a refused client leaves no failed unit behind
+    time.sleep(2)
+    failed = primary.run(["systemctl", "--failed", "--no-legend", "--plain"]).stdout
+    assert b"vmail-backup-mx" not in failed, failed
 
 
 def test_897_handover_only_to_the_pinned_key(trio, domain):
