@@ -64,6 +64,10 @@ in /etc/vmail/vmail.conf.  Every option is passed to "vmailctl setup":
   --admin-password-stdin  --admin-password (asks on the terminal)
   --message-size-limit SIZE  --default-quota SIZE
   --no-antivirus  --antivirus  --spam rspamd|spamassassin
+  --role primary|backup-mx  --primary HOST  --backup-mx "HOST ..."
+A backup MX (docs/backup-mx.md) is installed with --hostname FQDN
+--role backup-mx --primary HOST (no --domain): it queues mail for the
+primary's domains while the primary is down.
 --no-antivirus leaves out ClamAV (clamav-daemon, clamav-freshclam) and
 turns virus scanning off; it saves the 1-1.5 GB of RAM clamd needs.
 The choice is kept in /etc/vmail/vmail.conf ([antivirus] enabled);
@@ -132,6 +136,20 @@ has_option() {
 	return 1
 }
 
+# Is this the first install of a backup MX ("--role backup-mx" or
+# "--role=backup-mx")?
+is_backup_mx() {
+	prev=
+	for arg in "$@"; do
+		case $prev$arg in
+		--role=backup-mx|--rolebackup-mx) return 0 ;;
+		esac
+		prev=
+		[ "$arg" = --role ] && prev=--role
+	done
+	return 1
+}
+
 check_system() {
 	[ "$(id -u)" -eq 0 ] || die "run me as root (sudo ./install.sh ...)"
 	[ -r /etc/os-release ] || die "cannot tell the OS: no /etc/os-release"
@@ -146,8 +164,10 @@ check_system() {
 		die "run me from the vmail checkout (no Makefile here)"
 	fi
 	if [ ! -f /etc/vmail/vmail.conf ]; then
+		# A backup MX (--role backup-mx --primary HOST) hosts no
+		# domain of its own: --hostname is enough.
 		if ! has_option --hostname -H "$@" ||
-		   ! has_option --domain -d "$@"; then
+		   { ! has_option --domain -d "$@" && ! is_backup_mx "$@"; }; then
 			die "the first installation needs --hostname and" \
 			    "--domain (see ./install.sh --help)"
 		fi

@@ -24,6 +24,8 @@ static const struct command commands[] = {
 	{ "dkim",   cmd_dkim,   "show, rotate and list DKIM signing keys", false },
 	{ "dns",    cmd_dns,    "print every DNS record the domains need", false },
 	{ "check",  cmd_check,  "check DNS records, blocklists and certificates live", false },
+	{ "backup-mx", cmd_backup_mx,
+	  "the recipient list of a backup MX (primary and backups)", false },
 	{ "quota-warning", cmd_quota_warning,
 	  "mail a quota warning to a user (Dovecot's quota-warning service)",
 	  true },
@@ -66,6 +68,8 @@ int main(int argc, char **argv)
 		printf("vmailctl %s\n", VMAIL_VERSION);
 		return VM_EXIT_OK;
 	}
+	if (cmd_backup_mx_refuses(argv[1]))
+		return VM_EXIT_FAIL;
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
 		if (!strcmp(argv[1], commands[i].name))
 			return commands[i].run(argc - 1, argv + 1);

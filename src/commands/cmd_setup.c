@@ -7,6 +7,8 @@
  *                  [--message-size-limit SIZE]
  *                  [--default-quota SIZE] [--antivirus | --no-antivirus]
  *                  [--spam rspamd|spamassassin]
+ *                  [--role primary|backup-mx] [--primary HOST]
+ *                  [--backup-mx "HOST ..."]
  *
  * The first run needs --hostname and --domain; they are written to
  * /etc/vmail/vmail.conf, which later runs read (flags given again update
@@ -33,6 +35,13 @@
  *      "nginx -t"; nginx started or reloaded (setup_web.c)
  *  10. a summary: services, ports, admin login, DNS records
  *
+ * On a backup MX (--role backup-mx --primary HOST) steps 7 and 8 are
+ * left out (it has no mailboxes), Dovecot is stopped and disabled in
+ * step 6, --domain is not needed, and the
+ * recipient list is fetched at the end if the backup is paired; on a
+ * primary with backups (--backup-mx) each backup gets its token
+ * (cmd_backup_mx.c, docs/backup-mx.md).
+ *
  * Nothing is rewritten or reloaded that is already right, so setup is
  * safe to run again at any time (install.sh does, as the upgrade path).
  */
@@ -55,6 +64,8 @@
 #include "lib/service.h"
 #include "lib/str.h"
 #include "lib/tlscert.h"
+#include "lib/buf.h"
+#include <sys/stat.h>
 
 static const char setup_usage[] =
 	"usage: vmailctl setup [--hostname FQDN] [--domain DOMAIN]\n"
@@ -63,6 +74,8 @@ static const char setup_usage[] =
 	"                      [--message-size-limit SIZE] [--default-quota SIZE]\n"
 	"                      [--antivirus | --no-antivirus]\n"
 	"                      [--spam rspamd|spamassassin]\n"
+	"                      [--role primary|backup-mx] [--primary HOST]\n"
+	"                      [--backup-mx \"HOST ...\"]\n"
 	"\n"
 	"Configure Postfix and Dovecot as a virtual mail server and start\n"
 	"them.  Safe to run again: only what differs is changed, and a run\n"
@@ -92,6 +105,13 @@ static const char setup_usage[] =
 	"      --spam ENGINE           who scores incoming mail: rspamd (the\n"
 	"                              default) or spamassassin (spamd, asked\n"
 	"                              by rspamd; [spam] engine)\n"
+	"      --role ROLE             primary (the default: hosts mailboxes)\n"
+	"                              or backup-mx (queues mail for the\n"
+	"                              domains of --primary while it is down;\n"
+	"                              --domain is then not needed)\n"
+	"      --primary HOST          a backup MX's primary server\n"
+	"      --backup-mx \"HOST ...\" a primary's backup MX servers (\"\" for\n"
+	"                              none); see 'vmailctl backup-mx'\n"
 	"  -h, --help                  show this help\n"
 	"\n"
 	"Options may come in any order.  Local changes go in\n"
@@ -107,6 +127,7 @@ struct setup_flags {
 	enum mailbox_password_source admin_password;   /* ... parsed */
 	int antivirus;                 /* -1 not given, 0 off, 1 on */
 	const char *spam;              /* --spam ENGINE, or NULL */
+	const char *role, *primary, *backup_mx;   /* [server], or NULL */
 	enum vm_spam_engine spam_engine;   /* ... parsed */
 };
 
@@ -123,6 +144,9 @@ static int parse_flags(int argc, char **argv, struct setup_flags *f)
 		{ "antivirus", no_argument, NULL, 'V' },
 		{ "no-antivirus", no_argument, NULL, 'N' },
 		{ "spam", required_argument, NULL, 'S' },
+		{ "role", required_argument, NULL, 'R' },
+		{ "primary", required_argument, NULL, 'M' },
+		{ "backup-mx", required_argument, NULL, 'B' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -142,6 +166,9 @@ static int parse_flags(int argc, char **argv, struct setup_flags *f)
 		case 'V': f->antivirus = 1; break;
 		case 'N': f->antivirus = 0; break;
 		case 'S': f->spam = optarg; break;
+		case 'R': f->role = optarg; break;
+		case 'M': f->primary = optarg; break;
+		case 'B': f->backup_mx = optarg; break;
 		case 'h': return cmd_help(setup_usage);
 		default: return cmd_usage_error(setup_usage, NULL);
 		}
@@ -180,6 +207,75 @@ static bool read_admin_password(struct setup *st,
 				     sizeof st->admin_password_given);
 }
 
+/* --role, --primary, --backup-mx: checked as vmail.conf would check
+ * them ([server] role, primary, backup_mx), then taken over. */
+static bool merge_server_flags(const struct setup_flags *f,
+			       struct vm_config *cfg)
+{
+	struct vm_config *tmp;
+	struct vm_buf b = VM_BUF_INIT;
+	char why[600], *text;
+	bool ok;
+
+	if (!f->role && !f->primary && !f->backup_mx)
+		return true;
+	vm_buf_puts(&b, "[server]\n");
+	if (f->role)
+		vm_buf_printf(&b, "role = %s\n", f->role);
+	if (f->primary)
+		vm_buf_printf(&b, "primary = %s\n", f->primary);
+	if (f->backup_mx)
+		vm_buf_printf(&b, "backup_mx = %s\n", f->backup_mx);
+	if (strchr(f->role ? f->role : "", '\n') ||
+	    strchr(f->primary ? f->primary : "", '\n') ||
+	    strchr(f->backup_mx ? f->backup_mx : "", '\n')) {
+		vm_buf_free(&b);
+		vm_err("setup: --role, --primary and --backup-mx take one line");
+		return false;
+	}
+	if (!(text = vm_buf_take(&b, NULL)) || !(tmp = malloc(sizeof *tmp))) {
+		free(text);
+		vm_errno("out of memory");
+		return false;
+	}
+	ok = config_parse(text, tmp, why, sizeof why);
+	if (!ok)
+		vm_err("setup: %s", strchr(why, ':') ? strchr(why, ':') + 2 : why);
+	if (ok && f->role)
+		memcpy(cfg->role, tmp->role, sizeof cfg->role);
+	if (ok && f->primary)
+		memcpy(cfg->primary, tmp->primary, sizeof cfg->primary);
+	if (ok && f->backup_mx)
+		memcpy(cfg->backup_mx, tmp->backup_mx, sizeof cfg->backup_mx);
+	free(text);
+	free(tmp);
+	return ok;
+}
+
+/* A backup MX needs its primary; and no --domain: its [server] domain
+ * (Postfix's mydomain) is the hostname's parent. */
+static bool check_role(struct vm_config *cfg)
+{
+	const char *dot = strchr(cfg->hostname, '.');
+
+	if (strcmp(cfg->role, "backup-mx"))
+		return true;
+	if (!cfg->primary[0]) {
+		vm_err("a backup MX needs its primary: --primary HOST");
+		return false;
+	}
+	if (!strcmp(cfg->primary, cfg->hostname)) {
+		vm_err("a backup MX cannot be its own primary (%s)",
+		       cfg->primary);
+		return false;
+	}
+	if (!cfg->domain[0] && dot && strchr(dot + 1, '.'))
+		vm_strlcpy(cfg->domain, dot + 1, sizeof cfg->domain);
+	else if (!cfg->domain[0])
+		vm_strlcpy(cfg->domain, cfg->hostname, sizeof cfg->domain);
+	return true;
+}
+
 /* Apply the flags over the loaded settings, validating each. */
 static bool merge_flags(const struct setup_flags *f, struct vm_config *cfg)
 {
@@ -198,6 +294,8 @@ static bool merge_flags(const struct setup_flags *f, struct vm_config *cfg)
 	if (f->default_quota &&
 	    !cmd_arg_size("default quota", f->default_quota,
 			  &cfg->default_quota))
+		return false;
+	if (!merge_server_flags(f, cfg) || !check_role(cfg))
 		return false;
 	if (f->antivirus >= 0)
 		cfg->antivirus = f->antivirus;
@@ -254,11 +352,15 @@ static int load_settings(struct setup *st, const struct setup_flags *f)
 	config_defaults(&st->cfg);
 	if (!config_load(path, &st->cfg, &found))
 		return VM_EXIT_FAIL;
-	if ((!st->cfg.hostname[0] && !f->hostname) ||
-	    (!st->cfg.domain[0] && !f->domain))
+	if (!st->cfg.hostname[0] && !f->hostname)
 		return cmd_usage_error(setup_usage, "the first setup needs "
 				       "--hostname and --domain");
-	if (!merge_flags(f, &st->cfg) || !read_admin_password(st, f))
+	if (!merge_flags(f, &st->cfg))
+		return VM_EXIT_FAIL;
+	if (!st->cfg.domain[0])
+		return cmd_usage_error(setup_usage, "the first setup needs "
+				       "--hostname and --domain");
+	if (!read_admin_password(st, f))
 		return VM_EXIT_FAIL;
 
 	vm_strlcpy(dir, path, sizeof dir);
@@ -347,6 +449,19 @@ static bool converge_service(const char *name, bool changed, int *started)
 	return service_reload(name) >= 0;
 }
 
+/* A backup MX has no mailboxes and no logins: Dovecot (installed, and
+ * configured like a primary's, so that a change of role is only a
+ * setup away) is stopped and disabled. */
+static bool backup_without_dovecot(struct setup *st)
+{
+	int rc = service_disable("dovecot");
+
+	if (rc > 0)
+		vm_progress("Stopped dovecot (a backup MX has no mailboxes)");
+	st->dovecot_started = 0;
+	return rc >= 0;
+}
+
 /* Step 6.  Redis, clamd and spamd before rspamd (its state, its virus
  * scanner, its spam scorer with engine = spamassassin; see
  * setup_antivirus, setup_spamassassin), rspamd before Postfix (the
@@ -355,6 +470,8 @@ static bool converge_service(const char *name, bool changed, int *started)
  * auth sockets. */
 static bool setup_services(struct setup *st)
 {
+	if (!setup_backup_mx_units(st))
+		return false;
 	return converge_service("redis-server", st->redis_changed,
 				&st->redis_started) &&
 	       setup_antivirus(st) &&
@@ -363,18 +480,75 @@ static bool setup_services(struct setup *st)
 				&st->rspamd_started) &&
 	       converge_service("postfix", st->postfix_changed,
 				&st->postfix_started) &&
-	       converge_service("dovecot", st->dovecot_changed,
-				&st->dovecot_started);
+	       (strcmp(st->cfg.role, "backup-mx") ?
+		converge_service("dovecot", st->dovecot_changed,
+				 &st->dovecot_started) :
+		backup_without_dovecot(st));
 }
 
 /* Steps 5 and 6: the daemons' files, then the daemons. */
 static bool configure_and_converge(struct setup *st)
 {
-	if (!setup_redis(st))
+	if (!setup_redis(st) || !setup_backup_mx_files(st))
 		return false;
 	vm_progress("Rendering the Postfix, Dovecot %s, rspamd and Redis "
 		    "configuration", st->dovecot_family);
 	return setup_render_all(st) && setup_services(st);
+}
+
+/* A primary: a token for each backup MX (printed by 'vmailctl
+ * backup-mx token HOST'). */
+static bool primary_tokens(const struct setup *st)
+{
+	for (const char *p = st->cfg.backup_mx; *p;) {
+		char host[256], tok[80];
+		size_t w;
+		int rc = 0;
+
+		while (*p == ' ')
+			p++;
+		w = strcspn(p, " ");
+		if (w && w < sizeof host) {
+			memcpy(host, p, w);
+			host[w] = '\0';
+			rc = cmd_backup_mx_ensure_token(host, false, tok);
+			vm_explicit_bzero(tok, sizeof tok);
+			if (rc > 0)
+				vm_progress("Made the backup MX token of %s "
+					    "('vmailctl backup-mx token %s')",
+					    host, host);
+		}
+		if (rc < 0)
+			return false;
+		p += w;
+	}
+	return true;
+}
+
+/* A backup MX: no directory, no DKIM keys; the recipient list fetched
+ * now if the backup is paired (a failure is reported; the last list
+ * stays). */
+static int backup_mx_steps(struct setup *st)
+{
+	char path[PATH_MAX];
+	struct stat sb;
+
+	if (vm_snprintf(path, sizeof path, "%s/backup-mx/pairing",
+			st->etc_dir) && stat(path, &sb) == 0) {
+		vm_progress("Fetching the recipient list from %s",
+			    st->cfg.primary);
+		if (cmd_backup_mx_sync(&st->cfg, true) != VM_EXIT_OK)
+			vm_err("warning: no new recipient list; the timer "
+			       "tries again every 5 minutes");
+	} else {
+		printf("This server is a backup MX of %s. Pair it: run\n"
+		       "  vmailctl backup-mx token %s\n"
+		       "on the primary (with this server in its [server] "
+		       "backup_mx), and give\nthe line it prints to "
+		       "'vmailctl backup-mx pair' here, on standard input.\n",
+		       st->cfg.primary, st->cfg.hostname);
+	}
+	return cmd_flush_stdout();
 }
 
 static int run_steps(struct setup *st)
@@ -403,6 +577,10 @@ static int run_steps(struct setup *st)
 		return VM_EXIT_FAIL;
 	}
 	if (!setup_pending_clear(SETUP_PENDING))
+		return VM_EXIT_FAIL;
+	if (!strcmp(st->cfg.role, "backup-mx"))
+		return backup_mx_steps(st);
+	if (!primary_tokens(st))
 		return VM_EXIT_FAIL;
 	vm_progress("Checking the first domain and the admin mailbox");
 	if (!setup_directory(st))

@@ -38,6 +38,17 @@ int cmd_user_suspend(int argc, char **argv);
 int cmd_user_resume(int argc, char **argv);
 int cmd_domain_suspend(int argc, char **argv);
 int cmd_domain_resume(int argc, char **argv);
+/* "vmailctl backup-mx" (cmd_backup_mx.c).  cmd_backup_mx_refuses: on a
+ * backup MX, a directory command (domain, user, alias, dkim, ...) is
+ * refused with a message saying why (1; 0 = go on).  For setup: the
+ * token file of the backup host (made if missing, or anew with renew;
+ * into tok, 65 bytes; 1 made, 0 there, -1 error), and one sync of the
+ * recipient list (a VM_EXIT_* code). */
+int cmd_backup_mx(int argc, char **argv);
+int cmd_backup_mx_refuses(const char *command);
+int cmd_backup_mx_ensure_token(const char *host, bool renew, char *tok);
+struct vm_config;
+int cmd_backup_mx_sync(const struct vm_config *cfg, bool reload);
 /* Internal: run by Dovecot's quota-warning service as
  * "vmailctl quota-warning PERCENT ADDRESS". */
 int cmd_quota_warning(int argc, char **argv);

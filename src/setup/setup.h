@@ -24,6 +24,9 @@
  *                      permissions, the selectors map
  *   setup_summary.c    what setup prints at the end
  *   setup_pending.c    reloads owed by a run that failed half-way
+ *   setup_backup_mx.c  a backup MX (role = backup-mx) and a primary with
+ *                      backups: template variables, the list's maps,
+ *                      the socket and timer units
  *
  * Every step is idempotent: it looks at what is there and changes only
  * what differs, so a second run with nothing to do writes no file and
@@ -244,5 +247,11 @@ bool setup_pending_clear(const char *path);
 
 /* setup_summary.c */
 void setup_print_summary(const struct setup *st);
+
+/* setup_backup_mx.c (see there). */
+struct tvars;
+bool setup_backup_mx_vars(const struct setup *st, struct tvars *v);
+bool setup_backup_mx_files(const struct setup *st);
+bool setup_backup_mx_units(const struct setup *st);
 
 #endif

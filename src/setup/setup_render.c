@@ -226,7 +226,8 @@ static struct tvars *make_vars(const struct setup *st, const char *map_dir)
 		       c->spam_engine == VM_SPAM_SPAMASSASSIN ? "yes" : "") &&
 	     tvars_set(v, "spamd_server",
 		       SERVICE_SPAMD_HOST ":" SERVICE_SPAMD_PORT) &&
-	     set_spamd_options(v);
+	     set_spamd_options(v) &&
+	     setup_backup_mx_vars(st, v);
 	for (int i = 0; ok && i < 3; i++) {
 		static const char *const names[] = {
 			"spam_reject", "spam_add_header", "spam_greylist" };

@@ -13,9 +13,11 @@ guests (the systemd guests bookworm and trixie):
     pytestmark = pytest.mark.kind("direct")          # the whole file
     @pytest.mark.kind("main", "direct")              # one test
 
-Kinds: "main", "direct" (no systemd), "upgrade", "single", "peer"
-(vmail_guest.Guest). A test between two servers runs on a main guest and
-takes the peer of the same suite with the "peer" fixture.
+Kinds: "main", "direct" (no systemd), "upgrade", "single", "peer",
+"backup" (vmail_guest.Guest). A test between two servers runs on a main
+guest and takes the peer of the same suite with the "peer" fixture. A
+backup MX's tests also use its primary and a sender, see
+vmail_guest.Guest.primary and .sender.
 A test whose kinds match no guest of this run is deselected.
 """
 
@@ -44,11 +46,11 @@ GUESTS = {name: Guest(name) for name in _guest_names()}
 def pytest_configure(config):
     config.addinivalue_line(
         "markers", "kind(*kinds): the kinds of guest the test runs on "
-        "(main, direct, upgrade, single, peer; default main)")
+        "(main, direct, upgrade, single, peer, backup; default main)")
 
 
 ANY_KIND = os.environ.get("VMAIL_E2E_ANY_KIND") == "1"
-ALL_KINDS = ("main", "direct", "upgrade", "single", "peer")
+ALL_KINDS = ("main", "direct", "upgrade", "single", "peer", "backup")
 
 
 def _kinds(node_or_metafunc):

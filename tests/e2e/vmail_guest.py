@@ -198,8 +198,13 @@ class Guest:
     suite     its Debian suite ("bookworm" or "trixie")
     systemd   True when systemd is its PID 1
     kind      "main" (the systemd guests every test runs on), "direct"
-              (no systemd), "upgrade", "single" or "peer" (a second
-              vmail server with a domain of its own; see tests/e2e/run)
+              (no systemd), "upgrade", "single", "peer" (a second
+              vmail server with a domain of its own) or "backup" (see
+              tests/e2e/run)
+    primary   for a "backup" guest: the name of its primary (the main
+              guest of its suite); sender: the guest its tests send from
+              (the "single" guest of the suite, a full vmail server whose
+              Postfix falls back to the MX of lower preference)
     """
 
     def __init__(self, name, ip=None):
@@ -214,6 +219,8 @@ class Guest:
         # A peer is a vmail server of its own: hostname mail.DOMAIN
         self.domain = (self.hostname.split(".", 1)[1] if self.kind == "peer"
                        else DOMAIN)
+        self.primary = self.suite if self.kind == "backup" else None
+        self.sender = f"single-{self.suite}" if self.kind == "backup" else None
 
     def __repr__(self):
         return f"Guest({self.name}, {self.ip})"
