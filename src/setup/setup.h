@@ -48,6 +48,9 @@
 #define SETUP_RESOLV_CONF "/etc/resolv.conf"
 #define SETUP_MTA_STS_HOST "127.0.0.1"
 #define SETUP_MTA_STS_PORT "8461"
+/* vmail-tls-policy.socket: "vmailctl tls-policy", DANE before MTA-STS */
+#define SETUP_TLS_POLICY_SOCKETMAP "127.0.0.1:8462"
+#define SETUP_TLS_POLICY_SOCKET "vmail-tls-policy.socket"
 
 /*
  * Time limits of a message's scan, in seconds, rendered into the rspamd

@@ -236,7 +236,8 @@ static struct tvars *make_vars(const struct setup *st, const char *map_dir)
 	     tvars_set(v, "mta_sts_socketmap", service_have_systemd() ?
 		       SETUP_MTA_STS_HOST ":" SETUP_MTA_STS_PORT : "") &&
 	     tvars_set(v, "mta_sts_host", SETUP_MTA_STS_HOST) &&
-	     tvars_set(v, "mta_sts_port", SETUP_MTA_STS_PORT);
+	     tvars_set(v, "mta_sts_port", SETUP_MTA_STS_PORT) &&
+	     tvars_set(v, "tls_policy_socketmap", SETUP_TLS_POLICY_SOCKETMAP);
 	for (int i = 0; ok && i < 3; i++) {
 		static const char *const names[] = {
 			"spam_reject", "spam_add_header", "spam_greylist" };

@@ -19,7 +19,12 @@
  *   postfix-mta-sts-resolver  the MTA-STS policy lookup Postfix asks
  *                             (smtp_tls_policy_maps), as the package's
  *                             user _mta-sts on 127.0.0.1:8461 (its file
- *                             from templates/mta-sts).
+ *                             from templates/mta-sts);
+ *   vmail-tls-policy.socket   the policy map Postfix asks first
+ *                             ("vmailctl tls-policy" on 127.0.0.1:8462,
+ *                             cmd_tls_policy.c): "dane" for a domain
+ *                             with validated TLSA records, so that DANE
+ *                             comes before MTA-STS.
  *
  * With systemd only: without it (containers) vmail starts neither
  * daemon, leaves /etc/resolv.conf alone, and main.cf has no MTA-STS
@@ -168,5 +173,6 @@ bool setup_resolvers(struct setup *st)
 	return converge(UNBOUND, st->unbound_changed, &st->unbound_started) &&
 	       wait_unbound() &&
 	       point_resolv_conf(st) &&
-	       converge(MTA_STS, st->mta_sts_changed, &st->mta_sts_started);
+	       converge(MTA_STS, st->mta_sts_changed, &st->mta_sts_started) &&
+	       service_unit_enable(SETUP_TLS_POLICY_SOCKET) >= 0;
 }
