@@ -218,7 +218,9 @@ class PolicyServer:
                 pass
 
         self.httpd = http.server.ThreadingHTTPServer((self.ip, 443), H)
-        self.httpd.socket = default.wrap_socket(self.httpd.socket, server_side=True)
+        # (the handshake in the handler's thread, not in accept())
+        self.httpd.socket = default.wrap_socket(self.httpd.socket, server_side=True,
+                                                do_handshake_on_connect=False)
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
         self.thread.start()
 

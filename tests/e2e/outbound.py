@@ -74,3 +74,25 @@ def stays_queued(guest, rcpt, receiver, seconds=5):
 
 def cleanup_queue(guest, rcpt):
     guest.drop_from_queue(guest.queued_for(rcpt))
+
+
+def policy_lookup(guest, domain):
+    """What postfix-mta-sts-resolver answers Postfix for domain."""
+    r = guest.run(["postmap", "-q", domain, "socketmap:inet:127.0.0.1:8461:postfix"],
+                  check=False)
+    return r.returncode, r.stdout.decode().strip()
+
+
+def wait_policy(guest, domain, mx):
+    """Until the resolver has the domain's policy (then cached: Postfix's
+    own lookups get it too). Its first fetch can run out of its 4 s
+    (timeout in mta-sts-daemon.yml) on a loaded test machine, and is
+    then "not found"."""
+    seen = []
+
+    def secure():
+        seen.append(policy_lookup(guest, domain))
+        rc, answer = seen[-1]
+        return rc == 0 and answer.startswith("secure") and f"match={mx}" in answer
+    wait_until(secure, f"[{guest.name}] the MTA-STS policy of {domain} "
+               f"(answers: {seen})", timeout=60, interval=1)

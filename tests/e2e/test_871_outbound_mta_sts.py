@@ -21,8 +21,9 @@ import pytest
 
 import testdns
 from fakemx import MailCA, PolicyServer, Receiver
-from outbound import (cleanup_queue, reasons, send_out, stays_queued,
-                      wait_delivered, wait_deferred, wait_log)
+from outbound import (cleanup_queue, policy_lookup, reasons, send_out,
+                      stays_queued, wait_delivered, wait_deferred, wait_log,
+                      wait_policy)
 
 MTA_STS_UNIT = "postfix-mta-sts-resolver"
 
@@ -78,21 +79,12 @@ def new_name(prefix):
     return f"{prefix}-{secrets.token_hex(3)}.net"
 
 
-def policy_lookup(guest, domain):
-    """What postfix-mta-sts-resolver answers Postfix for domain."""
-    r = guest.run(["postmap", "-q", domain, "socketmap:inet:127.0.0.1:8461:postfix"],
-                  check=False)
-    return r.returncode, r.stdout.decode().strip()
-
-
 def test_871_mta_sts_enforce_wrong_certificate_stays_queued(guest, ca, web):
     rx = Receiver(guest, 0, ca.issue("not-the-mx.e2e.invalid"))
     d = rcpt = None
     try:
         d = StsDomain(new_name("sts-bad"), rx.ip, web)
-        rc, answer = policy_lookup(guest, d.name)
-        assert rc == 0 and answer.startswith("secure") and f"match={d.mx}" in answer, \
-            f"[{guest.name}] the MTA-STS resolver answers {rc} {answer!r}"
+        wait_policy(guest, d.name, d.mx)
         rcpt = f"someone@{d.name}"
         send_out(guest, rcpt)
         entries = wait_deferred(guest, rcpt)
@@ -119,9 +111,7 @@ def test_871_mta_sts_enforce_valid_certificate_delivered(guest, ca, web):
     d = rcpt = None
     try:
         d = StsDomain(name, rx.ip, web)
-        rc, answer = policy_lookup(guest, d.name)
-        assert rc == 0 and answer.startswith("secure") and f"match={d.mx}" in answer, \
-            f"[{guest.name}] the MTA-STS resolver answers {rc} {answer!r}"
+        wait_policy(guest, d.name, d.mx)
         rcpt = f"someone@{d.name}"
         marker = send_out(guest, rcpt)
         got = wait_delivered(guest, rx, marker)
