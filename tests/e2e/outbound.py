@@ -5,6 +5,7 @@ a message to an outside address and what became of it.
     wait_delivered(guest, receiver, marker)      # the fake MX got it
     entries = wait_deferred(guest, rcpt)         # postqueue -j, deferred
     cleanup_queue(guest, rcpt)                   # postsuper -d, ours only
+    wait_policy(guest, domain, mx)               # the MTA-STS resolver has it
 """
 
 import time
