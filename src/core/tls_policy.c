@@ -35,6 +35,16 @@ static bool failed(enum dnsq_status st)
 	return st == DNSQ_SERVFAIL || st == DNSQ_TIMEOUT || st == DNSQ_BADMSG;
 }
 
+/* How a failed lookup reads in the log.  libresolv tries the next server
+ * after a SERVFAIL and reports no answer when none is left, so a timeout
+ * may be a SERVFAIL, which is what a signature that does not validate
+ * gives. */
+static const char *failure(enum dnsq_status st)
+{
+	return st == DNSQ_BADMSG ? "a bad answer" :
+	       "SERVFAIL or no answer (a DNSSEC validation failure is SERVFAIL)";
+}
+
 /* Has host a validated TLSA RRset for port 25?  1 yes, 0 no, -1 the
  * lookup failed (why says so), -2 out of memory. */
 static int host_has_tlsa(const char *host, tls_policy_lookup_fn *lookup,
@@ -51,7 +61,7 @@ static int host_has_tlsa(const char *host, tls_policy_lookup_fn *lookup,
 		return -2;
 	if (failed(a.status)) {
 		snprintf(why, whylen, "TLSA lookup of %s failed: %s", name,
-			 dnsq_status_name(a.status));
+			 failure(a.status));
 		rc = -1;
 	} else {
 		rc = a.status == DNSQ_OK && a.n > 0 && authentic;
@@ -80,7 +90,7 @@ enum tls_policy_verdict tls_policy_decide(const char *key,
 		return TLS_POLICY_ERROR;
 	if (failed(a.status)) {
 		snprintf(why, whylen, "MX lookup of %s failed: %s", key,
-			 dnsq_status_name(a.status));
+			 failure(a.status));
 		dnsq_answer_free(&a);
 		return TLS_POLICY_TEMP;
 	}

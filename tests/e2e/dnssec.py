@@ -49,11 +49,18 @@ def anchor():
         return f.read().strip()
 
 
-def override_text():
+def bogus_domain(guest):
+    """The domain whose MX's TLSA record the guest's unbound finds bogus
+    (a trust anchor of a key nobody signs with, in the override)."""
+    return f"bogus-{guest.name}.{DNSSEC_ZONE}"
+
+
+def override_text(guest):
     with open(OVERRIDE) as f:
         text = f.read()
     for k, v in (("@DNS_IP@", DNS_IP), ("@DNSSEC_IP@", DNSSEC_IP),
-                 ("@DNSSEC_ZONE@", DNSSEC_ZONE), ("@ANCHOR@", anchor())):
+                 ("@DNSSEC_ZONE@", DNSSEC_ZONE), ("@ANCHOR@", anchor()),
+                 ("@GUEST@", guest.name)):
         text = text.replace(k, v)
     return text
 
@@ -69,7 +76,7 @@ def prepare(guest):
         guest.run(["dpkg-divert", "--local", "--rename", "--divert",
                    ROOT_ANCHOR_DIVERTED, "--add", ROOT_ANCHOR_CONF])
     guest.run(["mkdir", "-p", os.path.dirname(GUEST_CONF)])
-    text = override_text().encode()
+    text = override_text(guest).encode()
     if guest.run(["cat", GUEST_CONF], check=False).stdout != text:
         guest.run(["sh", "-c", f"cat > {GUEST_CONF}"], input=text)
     # (once per session: unbound may have started before the override,
@@ -153,8 +160,8 @@ class SignedDomain:
     PREFIX-1a2b3c.dnssec.test.  add() publishes a record (and waits until
     knot serves it, signed); remove() deletes every name it added."""
 
-    def __init__(self, prefix):
-        self.name = f"{prefix}-{secrets.token_hex(3)}.{DNSSEC_ZONE}"
+    def __init__(self, prefix=None, name=None):
+        self.name = name or f"{prefix}-{secrets.token_hex(3)}.{DNSSEC_ZONE}"
         self.owners = set()
 
     def __repr__(self):
