@@ -45,6 +45,10 @@ SA_PACKAGES="spamd spamc"
 # log tools such as fail2ban) look.  Ubuntu has rsyslog already; Debian
 # 13 no longer installs one by default.
 LOG_PACKAGES="rsyslog logrotate"
+# Outgoing mail's security (docs/outbound-tls.md), with systemd: unbound
+# validates DNSSEC for Postfix's DANE (dns-root-data: the root trust
+# anchor), postfix-mta-sts-resolver looks up MTA-STS policies.
+RESOLVER_PACKAGES="unbound dns-root-data postfix-mta-sts-resolver"
 
 usage() {
 	cat <<'EOF'
@@ -248,6 +252,9 @@ syslog_wanted() {
 install_packages() {
 	if syslog_wanted; then
 		MAIL_PACKAGES="$MAIL_PACKAGES $LOG_PACKAGES"
+	fi
+	if [ -d /run/systemd/system ]; then
+		MAIL_PACKAGES="$MAIL_PACKAGES $RESOLVER_PACKAGES"
 	fi
 	if antivirus_wanted "$@"; then
 		MAIL_PACKAGES="$MAIL_PACKAGES $AV_PACKAGES"

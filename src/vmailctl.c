@@ -29,6 +29,9 @@ static const struct command commands[] = {
 	{ "quota-warning", cmd_quota_warning,
 	  "mail a quota warning to a user (Dovecot's quota-warning service)",
 	  true },
+	{ "tls-policy", cmd_tls_policy,
+	  "DANE before MTA-STS: Postfix's TLS policy lookups (systemd socket)",
+	  true },
 };
 
 static void usage(FILE *f)

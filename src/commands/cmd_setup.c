@@ -465,7 +465,8 @@ static bool backup_without_dovecot(struct setup *st)
 /* Step 6.  Redis, clamd and spamd before rspamd (its state, its virus
  * scanner, its spam scorer with engine = spamassassin; see
  * setup_antivirus, setup_spamassassin), rspamd before Postfix (the
- * milter: without it Postfix answers 4xx), Postfix before Dovecot: it
+ * milter: without it Postfix answers 4xx), the resolvers of outgoing
+ * mail before Postfix (setup_resolvers), Postfix before Dovecot: it
  * creates /var/spool/postfix/private, where Dovecot puts its LMTP and
  * auth sockets. */
 static bool setup_services(struct setup *st)
@@ -478,6 +479,7 @@ static bool setup_services(struct setup *st)
 	       setup_spamassassin(st) &&
 	       converge_service("rspamd", st->rspamd_changed,
 				&st->rspamd_started) &&
+	       setup_resolvers(st) &&
 	       converge_service("postfix", st->postfix_changed,
 				&st->postfix_started) &&
 	       (strcmp(st->cfg.role, "backup-mx") ?

@@ -52,5 +52,8 @@ int cmd_backup_mx_sync(const struct vm_config *cfg, bool reload);
 /* Internal: run by Dovecot's quota-warning service as
  * "vmailctl quota-warning PERCENT ADDRESS". */
 int cmd_quota_warning(int argc, char **argv);
+/* Internal: run by systemd (vmail-tls-policy.socket) for Postfix's TLS
+ * policy lookups, "vmailctl tls-policy" (cmd_tls_policy.c). */
+int cmd_tls_policy(int argc, char **argv);
 
 #endif

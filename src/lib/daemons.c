@@ -22,6 +22,9 @@
  *                  clamd.conf names; SIGUSR2 reloads signatures
  *   clamav-freshclam  not run at all without systemd (no timer to run
  *                  it; the test roots have no internet)
+ *   unbound, postfix-mta-sts-resolver  the resolvers of outgoing mail
+ *                  (setup_resolver.c): with systemd only; without it
+ *                  vmail does not use them
  *   spamd          SpamAssassin's daemon ([spam] engine = spamassassin):
  *                  started as root with service_spamd_options (it drops
  *                  to debian-spamd itself) and --syslog to a file;
@@ -385,6 +388,10 @@ static const struct daemon daemons[] = {
 	  never, nothing, nothing, nothing },
 	{ "spamd", SPAMD_LOG, SERVICE_SPAMD_PIDFILE, false,
 	  spamd_running, spamd_start, spamd_reload, spamd_stop },
+	{ "unbound", "/var/log/syslog", NULL, false,
+	  never, nothing, nothing, nothing },
+	{ "postfix-mta-sts-resolver", "/var/log/syslog", NULL, true,
+	  never, nothing, nothing, nothing },
 };
 
 const struct daemon *daemon_find(const char *name)

@@ -22,6 +22,8 @@
  *   setup_directory.c  first domain, admin mailbox, postmaster@/abuse@
  *   setup_dkim.c       an active DKIM key for every domain, key
  *                      permissions, the selectors map
+ *   setup_resolver.c   outgoing mail's resolvers: unbound (DNSSEC) and
+ *                      /etc/resolv.conf naming it, postfix-mta-sts-resolver
  *   setup_summary.c    what setup prints at the end
  *   setup_pending.c    reloads owed by a run that failed half-way
  *   setup_backup_mx.c  a backup MX (role = backup-mx) and a primary with
@@ -46,6 +48,14 @@
 #define SETUP_POSTFIX_DIR "/etc/postfix"
 #define SETUP_POSTFIX_MAP_DIR "/etc/postfix/vmail"
 #define SETUP_DOVECOT_DIR "/etc/dovecot"
+/* Outgoing mail's resolvers (setup_resolver.c, docs/outbound-tls.md). */
+#define SETUP_UNBOUND_CONF_DIR "/etc/unbound/unbound.conf.d"
+#define SETUP_RESOLV_CONF "/etc/resolv.conf"
+#define SETUP_MTA_STS_HOST "127.0.0.1"
+#define SETUP_MTA_STS_PORT "8461"
+/* vmail-tls-policy.socket: "vmailctl tls-policy", DANE before MTA-STS */
+#define SETUP_TLS_POLICY_SOCKETMAP "127.0.0.1:8462"
+#define SETUP_TLS_POLICY_SOCKET "vmail-tls-policy.socket"
 
 /*
  * Time limits of a message's scan, in seconds, rendered into the rspamd
@@ -101,6 +111,8 @@ struct setup {
 	bool rspamd_changed;           /* an rspamd file was rewritten */
 	bool redis_changed;            /* Redis' file (or unit) rewritten */
 	bool spamd_unit_changed;       /* spamd's systemd drop-in rewritten */
+	bool unbound_changed;          /* unbound's file rewritten */
+	bool mta_sts_changed;          /* postfix-mta-sts-resolver's file */
 	bool directory_changed;        /* domain/mailbox/alias added */
 	bool dkim_changed;             /* a DKIM key, the map or a mode */
 	bool admin_created;
@@ -113,6 +125,9 @@ struct setup {
 	int redis_started;
 	int clamd_started;
 	int spamd_started;
+	int unbound_started;
+	int mta_sts_started;
+	bool resolv_conf_changed;      /* /etc/resolv.conf now names unbound */
 	bool clamd_waiting;            /* antivirus on, no signatures yet */
 };
 
@@ -244,6 +259,18 @@ int web_local_fingerprint(const char *local_dir, char hex[17]);
 bool setup_pending_load(struct setup *st, const char *path);
 bool setup_pending_save(struct setup *st, const char *path);
 bool setup_pending_clear(const char *path);
+
+/* setup_resolver.c: with systemd, unbound started (or reloaded when its
+ * file changed), then /etc/resolv.conf pointed at it (a symlink, such
+ * as systemd-resolved's stub-resolv.conf, is replaced by a file), then
+ * postfix-mta-sts-resolver started (restarted when its file changed).
+ * Without systemd it does nothing.  Prints why and returns false on
+ * error; /etc/resolv.conf is only changed once unbound answers. */
+bool setup_resolvers(struct setup *st);
+/* The /etc/resolv.conf setup writes (for tests). */
+extern const char setup_resolv_conf_text[];
+/* "unbound-checkconf" on a candidate file of unbound.conf.d. */
+bool setup_check_unbound(const char *file);
 
 /* setup_summary.c */
 void setup_print_summary(const struct setup *st);

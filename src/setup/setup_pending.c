@@ -38,6 +38,9 @@ static bool *flag_of(struct setup *st, const char *name, size_t len)
 		{ "dovecot", offsetof(struct setup, dovecot_changed) },
 		{ "rspamd", offsetof(struct setup, rspamd_changed) },
 		{ "redis-server", offsetof(struct setup, redis_changed) },
+		{ "unbound", offsetof(struct setup, unbound_changed) },
+		{ "postfix-mta-sts-resolver",
+		  offsetof(struct setup, mta_sts_changed) },
 	};
 
 	for (size_t i = 0; i < sizeof services / sizeof services[0]; i++)

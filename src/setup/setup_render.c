@@ -13,6 +13,11 @@
  *                                         Sieve scripts, compiled with sievec)
  *   templates/rspamd/NAME              -> /etc/rspamd/local.d/NAME  0644
  *   templates/redis/vmail.conf         -> /etc/redis/vmail.conf     0640 root:redis
+ *   templates/unbound/vmail.conf       -> /etc/unbound/unbound.conf.d/vmail.conf 0644
+ *   templates/mta-sts/mta-sts-daemon.yml -> /etc/mta-sts-daemon.yml 0644
+ *                                         (both with systemd only: the
+ *                                         outgoing mail's resolvers, see
+ *                                         setup_resolver.c)
  *   templates/systemd/UNIT.d/NAME      -> /etc/systemd/system/UNIT.d/NAME 0644
  *   templates/systemd/UNIT             -> /etc/systemd/system/UNIT  0644
  *                                         (with systemd only; drop-ins and
@@ -30,8 +35,9 @@
  *
  * The order matters for safety: everything is rendered and merged with
  * the local overrides in memory, written to a scratch directory and
- * checked there with "postfix check", "doveconf -n", "sievec" and
- * "rspamadm configtest" (setup_check.c); only if all are clean are the
+ * checked there with "postfix check", "doveconf -n", "sievec",
+ * "rspamadm configtest" and "unbound-checkconf" (setup_check.c,
+ * setup_resolver.c); only if all are clean are the
  * live files replaced, each only when its content, mode or owner differ.
  */
 #include <dirent.h>
@@ -60,7 +66,7 @@
 #define MAX_TARGETS 64
 
 enum owner { OWNER_POSTFIX, OWNER_DOVECOT, OWNER_SIEVE, OWNER_RSPAMD,
-	     OWNER_REDIS, OWNER_SYSTEMD };
+	     OWNER_REDIS, OWNER_SYSTEMD, OWNER_UNBOUND, OWNER_MTA_STS };
 
 #define SIEVE_DIR SETUP_DOVECOT_DIR "/sieve"
 #define RSPAMD_LOCAL_DIR "/etc/rspamd/local.d"
@@ -102,6 +108,8 @@ static const char *scratch_sub(const struct target *t)
 	case OWNER_RSPAMD: return "rspamd/local.d";
 	case OWNER_REDIS: return "redis";
 	case OWNER_SYSTEMD: return "systemd";
+	case OWNER_UNBOUND: return "unbound";
+	case OWNER_MTA_STS: return "mta-sts";
 	}
 	return "other";
 }
@@ -227,7 +235,13 @@ static struct tvars *make_vars(const struct setup *st, const char *map_dir)
 	     tvars_set(v, "spamd_server",
 		       SERVICE_SPAMD_HOST ":" SERVICE_SPAMD_PORT) &&
 	     set_spamd_options(v) &&
-	     setup_backup_mx_vars(st, v);
+	     setup_backup_mx_vars(st, v) &&
+	     /* outgoing mail: the MTA-STS lookup, with systemd only */
+	     tvars_set(v, "mta_sts_socketmap", service_have_systemd() ?
+		       SETUP_MTA_STS_HOST ":" SETUP_MTA_STS_PORT : "") &&
+	     tvars_set(v, "mta_sts_host", SETUP_MTA_STS_HOST) &&
+	     tvars_set(v, "mta_sts_port", SETUP_MTA_STS_PORT) &&
+	     tvars_set(v, "tls_policy_socketmap", SETUP_TLS_POLICY_SOCKETMAP);
 	for (int i = 0; ok && i < 3; i++) {
 		static const char *const names[] = {
 			"spam_reject", "spam_add_header", "spam_greylist" };
@@ -460,6 +474,17 @@ static bool plan_filter(struct plan *p, const char *templates)
 			"redis");
 }
 
+/* The resolvers of outgoing mail (setup_resolver.c): with systemd only. */
+static bool plan_resolvers(struct plan *p, const char *templates)
+{
+	if (!service_have_systemd())
+		return true;
+	return plan_dir(p, templates, "unbound", SETUP_UNBOUND_CONF_DIR,
+			OWNER_UNBOUND, 0644, NULL) &&
+	       plan_dir(p, templates, "mta-sts", "/etc", OWNER_MTA_STS, 0644,
+			NULL);
+}
+
 /* ---- rendering ----------------------------------------------------------- */
 
 static char *render_one(const char *tmpl, const struct tvars *v)
@@ -596,6 +621,10 @@ static bool check_in_scratch(struct plan *p)
 		if (p->t[i].owner == OWNER_SIEVE &&
 		    !setup_check_sieve(conf, p->t[i].scratch))
 			return false;
+	for (size_t i = 0; i < p->n; i++)
+		if (p->t[i].owner == OWNER_UNBOUND &&
+		    !setup_check_unbound(p->t[i].scratch))
+			return false;
 	if (!vm_snprintf(dir, sizeof dir, "%s/rspamd", p->scratch))
 		return false;
 	return setup_check_rspamd(dir, RSPAMD_LOCAL_DIR);
@@ -653,6 +682,8 @@ static bool install_all(struct setup *st, struct plan *p)
 			break;
 		case OWNER_RSPAMD: st->rspamd_changed = true; break;
 		case OWNER_REDIS: st->redis_changed = true; break;
+		case OWNER_UNBOUND: st->unbound_changed = true; break;
+		case OWNER_MTA_STS: st->mta_sts_changed = true; break;
 		case OWNER_SYSTEMD:
 			systemd_changed = true;
 			/* a new ExecStart takes a restart */
@@ -698,6 +729,7 @@ bool setup_render_all(struct setup *st)
 	     plan_dovecot(p, templates, st->dovecot_family) &&
 	     plan_filter(p, templates) &&
 	     plan_systemd(p, templates) &&
+	     plan_resolvers(p, templates) &&
 	     make_scratch(p, map_dir, sizeof map_dir) &&
 	     render_all(st, p, map_dir) &&
 	     check_in_scratch(p) &&

@@ -27,6 +27,7 @@ import os
 import pytest
 
 import antivirus
+import dnssec
 import spamassassin as sa
 import spamfilter
 from vmail_guest import STATE, Guest
@@ -94,7 +95,10 @@ def guest(request):
     # The guests have no internet: clamd gets the tests' own signature
     # database (see antivirus.py), so that it can start; and no DNS: rspamd
     # gets the test-environment overrides of tests/e2e/rspamd-override/
-    # (see spamfilter.py). Both before any test.
+    # (see spamfilter.py); unbound, the guests' own resolver, gets the
+    # test world's (tests/e2e/unbound-override, see dnssec.py). All
+    # before any test.
+    dnssec.prepare(g)
     antivirus.prepare(g)
     spamfilter.prepare(g)
     return g
