@@ -26,24 +26,25 @@
 #include "lib/diag.h"
 #include "lib/file.h"
 
-/* The services whose "files changed" flag is kept, by name. */
+/* The services whose "files changed" flag is kept, by name, in the
+ * order they are written. */
+static const struct {
+	const char *name;
+	size_t offset;
+} services[] = {
+	{ "postfix", offsetof(struct setup, postfix_changed) },
+	{ "dovecot", offsetof(struct setup, dovecot_changed) },
+	{ "rspamd", offsetof(struct setup, rspamd_changed) },
+	{ "redis-server", offsetof(struct setup, redis_changed) },
+	{ "nginx", offsetof(struct setup, nginx_changed) },
+	{ "unbound", offsetof(struct setup, unbound_changed) },
+	{ "postfix-mta-sts-resolver", offsetof(struct setup, mta_sts_changed) },
+};
+#define NSERVICES (sizeof services / sizeof services[0])
+
 static bool *flag_of(struct setup *st, const char *name, size_t len)
 {
-	static const struct {
-		const char *name;
-		size_t offset;
-	} services[] = {
-		{ "postfix", offsetof(struct setup, postfix_changed) },
-		{ "nginx", offsetof(struct setup, nginx_changed) },
-		{ "dovecot", offsetof(struct setup, dovecot_changed) },
-		{ "rspamd", offsetof(struct setup, rspamd_changed) },
-		{ "redis-server", offsetof(struct setup, redis_changed) },
-		{ "unbound", offsetof(struct setup, unbound_changed) },
-		{ "postfix-mta-sts-resolver",
-		  offsetof(struct setup, mta_sts_changed) },
-	};
-
-	for (size_t i = 0; i < sizeof services / sizeof services[0]; i++)
+	for (size_t i = 0; i < NSERVICES; i++)
 		if (strlen(services[i].name) == len &&
 		    !memcmp(services[i].name, name, len))
 			return (bool *)((char *)st + services[i].offset);
@@ -80,17 +81,14 @@ bool setup_pending_load(struct setup *st, const char *path)
 
 bool setup_pending_save(struct setup *st, const char *path)
 {
-	static const char *const names[] = {
-		"postfix", "dovecot", "rspamd", "redis-server", "nginx",
-	};
 	struct vm_buf b = VM_BUF_INIT;
 	size_t len;
 	char *text;
 	int rc;
 
-	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-		if (*flag_of(st, names[i], strlen(names[i])))
-			vm_buf_printf(&b, "%s\n", names[i]);
+	for (size_t i = 0; i < NSERVICES; i++)
+		if (*(bool *)((char *)st + services[i].offset))
+			vm_buf_printf(&b, "%s\n", services[i].name);
 	if (!(text = vm_buf_take(&b, &len))) {
 		vm_errno("%s", path);
 		return false;

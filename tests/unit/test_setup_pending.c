@@ -58,10 +58,13 @@ static void test_round_trip(void **state)
 	st->dovecot_changed = true;
 	st->rspamd_changed = true;
 	st->nginx_changed = true;
+	st->unbound_changed = true;
+	st->mta_sts_changed = true;
 	assert_true(setup_pending_save(st, path));
 	text = vm_read_file(path, &len);
 	assert_non_null(text);
-	assert_string_equal(text, "dovecot\nrspamd\nnginx\n");
+	assert_string_equal(text, "dovecot\nrspamd\nnginx\nunbound\n"
+			    "postfix-mta-sts-resolver\n");
 	free(text);
 	assert_int_equal(stat(path, &sb), 0);
 	assert_int_equal(sb.st_mode & 07777, 0600);
@@ -69,7 +72,8 @@ static void test_round_trip(void **state)
 	/* The next run owes the same reloads, and only those. */
 	assert_true(setup_pending_load(next, path));
 	assert_true(next->dovecot_changed && next->rspamd_changed &&
-		    next->nginx_changed);
+		    next->nginx_changed && next->unbound_changed &&
+		    next->mta_sts_changed);
 	assert_false(next->postfix_changed || next->redis_changed);
 
 	/* It converged: forgotten. */
