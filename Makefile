@@ -22,7 +22,7 @@ VERSION   ?= 0.1.0
 CC        ?= cc
 PKGS      := sqlite3 openssl libcrypt inih json-c libacl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS)) -lresolv
 
 WARN      := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
              -Wmissing-prototypes -Wno-unused-parameter
