@@ -28,6 +28,10 @@ MAIL_PACKAGES="$MAIL_PACKAGES dovecot-managesieved dovecot-sqlite sqlite3"
 MAIL_PACKAGES="$MAIL_PACKAGES ca-certificates"
 # The filter: rspamd (a Postfix milter), its state in Redis.
 MAIL_PACKAGES="$MAIL_PACKAGES rspamd redis-server"
+# The web front on ports 80 and 443 (ACME challenges, MTA-STS policies,
+# client autoconfiguration): Debian's and Ubuntu's nginx package (the
+# full build: it has sub_filter, which the Apple profile needs).
+MAIL_PACKAGES="$MAIL_PACKAGES nginx"
 # The virus scanner (rspamd asks clamd), unless --no-antivirus or
 # [antivirus] enabled = no in /etc/vmail/vmail.conf: clamd needs about
 # 1-1.5 GB of RAM with the official signatures.
@@ -48,7 +52,7 @@ usage: sudo ./install.sh --hostname FQDN --domain DOMAIN [SETUP OPTIONS]
        ./install.sh --help
 
 Install vmail on this Debian or Ubuntu machine, in five steps:
-  1. install Postfix, Dovecot and the build tools with apt
+  1. install Postfix, Dovecot, nginx and the build tools with apt
   2. build vmailctl (make)
   3. install vmailctl and the templates under /usr/local (make install)
   4. configure and start the mail server (vmailctl setup OPTIONS)

@@ -12,7 +12,9 @@
  * domain gets an active DKIM key; a deleted one loses its keys (rows
  * and files); the selectors map is rewritten after either (dkim_keys.h).
  * After a change, service_domain_changed() makes Dovecot and Postfix see
- * it at once (and closes the sessions of mailboxes deleted by --force).
+ * it at once (and closes the sessions of mailboxes deleted by --force),
+ * and setup_web_refresh() serves (or stops serving) the domain's
+ * mta-sts., autoconfig. and autodiscover. names (setup_web.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +31,7 @@
 #include "lib/service.h"
 #include "lib/strlist.h"
 #include "lib/validate.h"
+#include "setup/setup.h"
 
 static const char domain_usage[] =
 	"usage: vmailctl domain add DOMAIN\n"
@@ -97,6 +100,7 @@ static int add_with_key(struct store *s, const char *name)
 static int domain_add(int argc, char **argv)
 {
 	char name[VM_DOMAIN_MAX + 1];
+	struct vm_config cfg;
 	struct store *s;
 	int ret = cmd_parse_help_only("domain add", argc, argv, add_usage);
 
@@ -107,12 +111,15 @@ static int domain_add(int argc, char **argv)
 				       "domain add: expected DOMAIN");
 	if (!cmd_arg_domain(argv[optind], name, sizeof name))
 		return VM_EXIT_FAIL;
-	if (!(s = cmd_open_store()))
+	if (!(s = cmd_open_store_cfg(&cfg)))
 		return VM_EXIT_FAIL;
 	ret = add_with_key(s, name);
 	store_close(s);
-	if (ret == VM_EXIT_OK)
+	if (ret == VM_EXIT_OK) {
 		service_domain_changed(name, false);
+		if (setup_web_refresh(&cfg) < 0)
+			ret = VM_EXIT_FAIL;
+	}
 	return ret;
 }
 
@@ -171,6 +178,7 @@ static int domain_del(int argc, char **argv)
 	char name[VM_DOMAIN_MAX + 1];
 	struct dkim_keyset keys = { NULL, 0 };
 	bool force, files_ok = true;
+	struct vm_config cfg;
 	struct store *s;
 	int ret = cmd_parse_flag("domain del", argc, argv, del_usage, "force",
 				 'f', &force);
@@ -182,7 +190,7 @@ static int domain_del(int argc, char **argv)
 				       "domain del: expected DOMAIN");
 	if (!cmd_arg_domain(argv[optind], name, sizeof name))
 		return VM_EXIT_FAIL;
-	if (!(s = cmd_open_store()))
+	if (!(s = cmd_open_store_cfg(&cfg)))
 		return VM_EXIT_FAIL;
 	ret = delete_domain(s, name, force, &keys);
 	/* The map first: the signer stops using the keys before the files
@@ -196,8 +204,11 @@ static int domain_del(int argc, char **argv)
 	store_close(s);
 	dkim_keyset_free(&keys);
 	/* Mailboxes deleted by --force: their sessions end. */
-	if (ret == VM_EXIT_OK)
+	if (ret == VM_EXIT_OK) {
 		service_domain_changed(name, true);
+		if (setup_web_refresh(&cfg) < 0)
+			files_ok = false;
+	}
 	return ret == VM_EXIT_OK && !files_ok ? VM_EXIT_FAIL : ret;
 }
 

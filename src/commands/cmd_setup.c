@@ -28,7 +28,10 @@
  *   7. the first domain, the admin mailbox, postmaster@ and abuse@
  *   8. DKIM: an active key for every domain, key permissions, the
  *      selectors map the signer reads
- *   9. a summary: services, ports, admin login, DNS records
+ *   9. the web front: nginx's site and the files it serves for every
+ *      hosted domain (MTA-STS, client autoconfiguration), checked with
+ *      "nginx -t"; nginx started or reloaded (setup_web.c)
+ *  10. a summary: services, ports, admin login, DNS records
  *
  * Nothing is rewritten or reloaded that is already right, so setup is
  * safe to run again at any time (install.sh does, as the upgrade path).
@@ -92,8 +95,9 @@ static const char setup_usage[] =
 	"  -h, --help                  show this help\n"
 	"\n"
 	"Options may come in any order.  Local changes go in\n"
-	"/etc/vmail/local/ (postfix-main.cf, postfix-master.cf, dovecot.conf);\n"
-	"setup keeps them.  See vmailctl(8).\n";
+	"/etc/vmail/local/ (postfix-main.cf, postfix-master.cf, dovecot.conf,\n"
+	"nginx/http.d/*.conf, nginx/https.d/*.conf); setup keeps them.\n"
+	"See vmailctl(8).\n";
 
 /* The command line, before it is merged into the settings. */
 struct setup_flags {
@@ -405,6 +409,9 @@ static int run_steps(struct setup *st)
 		return VM_EXIT_FAIL;
 	vm_progress("Checking the DKIM keys");
 	if (!setup_dkim(st))
+		return VM_EXIT_FAIL;
+	vm_progress("Checking the web front (nginx)");
+	if (!setup_web(st))
 		return VM_EXIT_FAIL;
 	setup_print_summary(st);
 	return cmd_flush_stdout();

@@ -26,6 +26,8 @@
  *                  compiling its rules takes seconds, so starting waits
  *                  until its port accepts connections; pid file; SIGHUP
  *                  re-reads its configuration, SIGTERM stops
+ *   nginx          the web front: "nginx" (daemonises), "nginx -s
+ *                  reload" (graceful), SIGTERM stops; pid file
  */
 #include <errno.h>
 #include <pwd.h>
@@ -56,6 +58,7 @@
 #define CLAMD_WAIT_STEPS 3600     /* 3 min (full signatures) */
 #define SPAMD_WAIT_STEPS 2400     /* 2 min (compiling the rules) */
 #define SPAMD_LOG "/var/log/spamd.log"
+#define NGINX_PIDFILE "/run/nginx.pid"
 
 /* How spamd runs, with systemd (the drop-in, setup_spamd.c) and
  * without (below): on 127.0.0.1 only, as debian-spamd (the Debian
@@ -335,6 +338,29 @@ static int spamd_stop(void)
 	return signal_pid(daemon_pidfile_pid(SERVICE_SPAMD_PIDFILE), SIGTERM);
 }
 
+/* ---- nginx ------------------------------------------------------------ */
+
+static bool nginx_running(void) { return daemon_pidfile_pid(NGINX_PIDFILE) != 0; }
+
+static int nginx_start(void)
+{
+	if (run("nginx", NULL) < 0)
+		return -1;
+	return wait_pidfile(NGINX_PIDFILE) ? 0 : -1;
+}
+
+static int nginx_reload(void)
+{
+	const char *argv[] = { "nginx", "-s", "reload", NULL };
+
+	return vm_run_quiet(argv) == 0 ? 0 : -1;
+}
+
+static int nginx_stop(void)
+{
+	return signal_pid(daemon_pidfile_pid(NGINX_PIDFILE), SIGTERM);
+}
+
 /* ---- freshclam: only under systemd ---------------------------------------- */
 
 static bool never(void) { return false; }
@@ -357,6 +383,8 @@ static const struct daemon daemons[] = {
 	  never, nothing, nothing, nothing },
 	{ "spamd", SPAMD_LOG, SERVICE_SPAMD_PIDFILE, false,
 	  spamd_running, spamd_start, spamd_reload, spamd_stop },
+	{ "nginx", "/var/log/nginx/error.log", NGINX_PIDFILE, false,
+	  nginx_running, nginx_start, nginx_reload, nginx_stop },
 };
 
 const struct daemon *daemon_find(const char *name)

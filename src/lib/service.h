@@ -6,8 +6,8 @@
  * "postfix start|reload|stop|status", "dovecot", "doveadm reload|stop".
  * Names are the systemd unit names without ".service": "postfix",
  * "dovecot", "rspamd", "redis-server", "clamav-daemon",
- * "clamav-freshclam", "spamd" (without systemd: rspamd, redis-server and
- * clamd are started as daemons under their own users, spamd drops to
+ * "clamav-freshclam", "spamd", "nginx" (without systemd: rspamd,
+ * redis-server and clamd are started as daemons under their own users, spamd drops to
  * its own, and freshclam is not run at all; see daemons.c).
  */
 #ifndef VMAIL_SERVICE_H

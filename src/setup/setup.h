@@ -22,6 +22,8 @@
  *                      permissions, the selectors map
  *   setup_summary.c    what setup prints at the end
  *   setup_pending.c    reloads owed by a run that failed half-way
+ *   setup_web.c        the web front: nginx's site, the per-domain
+ *                      MTA-STS and client autoconfiguration files
  *
  * Every step is idempotent: it looks at what is there and changes only
  * what differs, so a second run with nothing to do writes no file and
@@ -107,6 +109,8 @@ struct setup {
 	int clamd_started;
 	int spamd_started;
 	bool clamd_waiting;            /* antivirus on, no signatures yet */
+	bool nginx_changed;            /* nginx's site rewritten */
+	int nginx_started;
 };
 
 /* setup_system.c: the settings directory and its local/ and tls/
@@ -215,6 +219,28 @@ bool setup_dkim(struct setup *st);
 bool setup_pending_load(struct setup *st, const char *path);
 bool setup_pending_save(struct setup *st, const char *path);
 bool setup_pending_clear(const char *path);
+
+/* setup_web.c: the web front (see there).  setup_web renders the
+ * per-domain files and nginx's site, checks and installs it, and starts
+ * or reloads nginx; sets nginx_changed.  setup_web_refresh does the same
+ * for "domain add|del" once setup has installed the site (and nothing
+ * before): 1 something changed, 0 nothing, -1 error (printed). */
+#define SETUP_WEB_DIR "/var/lib/vmail/www"
+bool setup_web(struct setup *st);
+int setup_web_refresh(const struct vm_config *cfg);
+/* The parts without files, for the tests: nginx's server_name list
+ * (hostname, then mta-sts., autoconfig. and autodiscover. of each
+ * domain, each name once, blank-separated; malloc'd, NULL when out of
+ * memory); a UUID (upper-case, RFC 4122 version 4 form) made from the
+ * SHA-256 of seed, the same for the same seed; the fingerprint (16 hex
+ * digits) of LOCAL_DIR/nginx/http.d/ and https.d/ *.conf, names and
+ * contents: returns how many files there are (0: hex is that of
+ * nothing), -1 on error (printed). */
+char *web_server_names(const char *hostname, const char *const *domains,
+		       size_t n);
+#define WEB_UUID_LEN 36
+bool web_uuid(const char *seed, char out[WEB_UUID_LEN + 1]);
+int web_local_fingerprint(const char *local_dir, char hex[17]);
 
 /* setup_summary.c */
 void setup_print_summary(const struct setup *st);

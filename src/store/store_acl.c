@@ -14,7 +14,12 @@
  * gave the readers write access, which this takes back):
  *
  *   database directory   u::rwx g::--- o::--- user:NAME:r-x mask::r-x
- *                        (ls: drwxr-x---+), and the same default ACL
+ *                        (ls: drwxr-x---+), and the same default ACL;
+ *                        the access ACL also has user:www-data:--x
+ *                        (search only: nginx's workers reach the web
+ *                        front's files in /var/lib/vmail/www, which has
+ *                        no ACL, and can neither list the directory nor
+ *                        read the database)
  *   database, -journal   u::rw- g::--- o::--- user:NAME:r-- mask::r--
  *   (-wal, -shm, if left) (ls: -rw-r-----+)
  *
@@ -43,6 +48,8 @@
 #include "store/store_internal.h"
 
 static const char *const reader_names[] = { "postfix", "dovecot" };
+/* May search the database directory (its access ACL), nothing more. */
+#define SEARCHER_NAME "www-data"
 
 /* uids of the reader users that exist; returns how many. */
 static int reader_uids(uid_t uids[])
@@ -84,12 +91,28 @@ static bool acl_add_reader(acl_t *acl, uid_t uid, bool exec)
 	       acl_set_permset(e, ps) == 0;
 }
 
+/* Add an ACL_USER entry for uid that may search (a directory) only. */
+static bool acl_add_searcher(acl_t *acl, uid_t uid)
+{
+	acl_entry_t e;
+	acl_permset_t ps;
+
+	return acl_create_entry(acl, &e) == 0 &&
+	       acl_set_tag_type(e, ACL_USER) == 0 &&
+	       acl_set_qualifier(e, &uid) == 0 &&
+	       acl_get_permset(e, &ps) == 0 && acl_clear_perms(ps) == 0 &&
+	       acl_add_perm(ps, ACL_EXECUTE) == 0 &&
+	       acl_set_permset(e, ps) == 0;
+}
+
 /* The wanted ACL (see the top): the owner's bits, one read entry per
- * reader, the mask; NULL on error.  Directories (exec) get rwx and
- * r-x. */
-static acl_t acl_wanted(const uid_t uids[], int n, bool exec)
+ * reader, the searcher's entry (search: the directory's access ACL,
+ * when the user exists), the mask; NULL on error.  Directories (exec)
+ * get rwx and r-x. */
+static acl_t acl_wanted(const uid_t uids[], int n, bool exec, bool search)
 {
 	acl_t want = acl_from_mode(exec ? 0700 : 0600);
+	struct passwd *pw = search ? getpwnam(SEARCHER_NAME) : NULL;
 
 	if (!want)
 		return NULL;
@@ -98,6 +121,10 @@ static acl_t acl_wanted(const uid_t uids[], int n, bool exec)
 			acl_free(want);
 			return NULL;
 		}
+	if (pw && !acl_add_searcher(&want, pw->pw_uid)) {
+		acl_free(want);
+		return NULL;
+	}
 	if (acl_calc_mask(&want) < 0 || acl_valid(want) < 0) {
 		acl_free(want);
 		return NULL;
@@ -113,7 +140,7 @@ static int grant_dir(const char *dir, acl_type_t type, const uid_t uids[],
 	acl_t cur = acl_get_file(dir, type), want = NULL;
 	int ret = -1;
 
-	if (cur && (want = acl_wanted(uids, n, true))) {
+	if (cur && (want = acl_wanted(uids, n, true, access_acl))) {
 		ret = acl_cmp(cur, want) == 0 ? 0 :
 		      acl_set_file(dir, type, want) == 0 ? 1 : -1;
 	}
@@ -144,7 +171,7 @@ static int grant_file(const char *path, const uid_t uids[], int n,
 		vm_err("%s is not a regular file; not granting access", path);
 		goto out;
 	}
-	if ((cur = acl_get_fd(fd)) && (want = acl_wanted(uids, n, false)))
+	if ((cur = acl_get_fd(fd)) && (want = acl_wanted(uids, n, false, false)))
 		ret = acl_cmp(cur, want) == 0 ? 0 :
 		      acl_set_fd(fd, want) == 0 ? 1 : -1;
 	if (ret < 0)
