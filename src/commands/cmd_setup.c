@@ -7,6 +7,7 @@
  *                  [--message-size-limit SIZE]
  *                  [--default-quota SIZE] [--antivirus | --no-antivirus]
  *                  [--spam rspamd|spamassassin]
+ *                  [--acme EMAIL | --no-acme] [--acme-directory URL]
  *
  * The first run needs --hostname and --domain; they are written to
  * /etc/vmail/vmail.conf, which later runs read (flags given again update
@@ -31,7 +32,10 @@
  *   9. the web front: nginx's site and the files it serves for every
  *      hosted domain (MTA-STS, client autoconfiguration), checked with
  *      "nginx -t"; nginx started or reloaded (setup_web.c)
- *  10. a summary: services, ports, admin login, DNS records
+ *  10. with [tls] acme = yes: the first certificate from the ACME CA
+ *      tried (setup_acme.c; a failure only warns), vmail-cert.timer
+ *      enabled; with "no", the timer disabled
+ *  11. a summary: services, ports, admin login, DNS records
  *
  * Nothing is rewritten or reloaded that is already right, so setup is
  * safe to run again at any time (install.sh does, as the upgrade path).
@@ -47,6 +51,7 @@
 #include "commands/cmd_common.h"
 #include "commands/commands.h"
 #include "setup/setup.h"
+#include "setup/setup_acme.h"
 #include "lib/config.h"
 #include "lib/config_edit.h"
 #include "lib/diag.h"
@@ -63,6 +68,7 @@ static const char setup_usage[] =
 	"                      [--message-size-limit SIZE] [--default-quota SIZE]\n"
 	"                      [--antivirus | --no-antivirus]\n"
 	"                      [--spam rspamd|spamassassin]\n"
+	"                      [--acme EMAIL | --no-acme] [--acme-directory URL]\n"
 	"\n"
 	"Configure Postfix and Dovecot as a virtual mail server and start\n"
 	"them.  Safe to run again: only what differs is changed, and a run\n"
@@ -92,6 +98,12 @@ static const char setup_usage[] =
 	"      --spam ENGINE           who scores incoming mail: rspamd (the\n"
 	"                              default) or spamassassin (spamd, asked\n"
 	"                              by rspamd; [spam] engine)\n"
+	"      --acme EMAIL            get the certificate from an ACME CA\n"
+	"                              (Let's Encrypt by default) and renew it;\n"
+	"                              EMAIL gets the CA's notices ([tls] acme,\n"
+	"                              acme_email; see vmailctl cert)\n"
+	"      --no-acme               stop renewing (the certificate stays)\n"
+	"      --acme-directory URL    the CA's ACME directory (https://...)\n"
 	"  -h, --help                  show this help\n"
 	"\n"
 	"Options may come in any order.  Local changes go in\n"
@@ -107,6 +119,8 @@ struct setup_flags {
 	enum mailbox_password_source admin_password;   /* ... parsed */
 	int antivirus;                 /* -1 not given, 0 off, 1 on */
 	const char *spam;              /* --spam ENGINE, or NULL */
+	int acme;                      /* -1 not given, 0 --no-acme, 1 --acme */
+	const char *acme_email, *acme_directory;
 	enum vm_spam_engine spam_engine;   /* ... parsed */
 };
 
@@ -123,6 +137,9 @@ static int parse_flags(int argc, char **argv, struct setup_flags *f)
 		{ "antivirus", no_argument, NULL, 'V' },
 		{ "no-antivirus", no_argument, NULL, 'N' },
 		{ "spam", required_argument, NULL, 'S' },
+		{ "acme", required_argument, NULL, 'A' },
+		{ "no-acme", no_argument, NULL, 'O' },
+		{ "acme-directory", required_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -142,6 +159,9 @@ static int parse_flags(int argc, char **argv, struct setup_flags *f)
 		case 'V': f->antivirus = 1; break;
 		case 'N': f->antivirus = 0; break;
 		case 'S': f->spam = optarg; break;
+		case 'A': f->acme = 1; f->acme_email = optarg; break;
+		case 'O': f->acme = 0; break;
+		case 'D': f->acme_directory = optarg; break;
 		case 'h': return cmd_help(setup_usage);
 		default: return cmd_usage_error(setup_usage, NULL);
 		}
@@ -180,6 +200,35 @@ static bool read_admin_password(struct setup *st,
 				     sizeof st->admin_password_given);
 }
 
+/* --acme EMAIL, --no-acme, --acme-directory URL. */
+static bool merge_acme_flags(const struct setup_flags *f,
+			     struct vm_config *cfg)
+{
+	char shown[80];
+	const char *u = f->acme_directory;
+
+	if (f->acme >= 0)
+		cfg->acme = f->acme;
+	if (f->acme_email &&
+	    !cmd_arg_address("ACME e-mail address", f->acme_email,
+			     cfg->acme_email, sizeof cfg->acme_email))
+		return false;
+	if (u) {
+		bool ok = !strncmp(u, "https://", 8) && u[8] &&
+			  strlen(u) < sizeof cfg->acme_directory;
+
+		for (const char *p = u; ok && *p; p++)
+			ok = (unsigned char)*p > 0x20 && (unsigned char)*p < 0x7f;
+		if (!ok) {
+			vm_err("invalid ACME directory '%s': use an https:// "
+			       "URL", cmd_shown(u, shown));
+			return false;
+		}
+		vm_strlcpy(cfg->acme_directory, u, sizeof cfg->acme_directory);
+	}
+	return true;
+}
+
 /* Apply the flags over the loaded settings, validating each. */
 static bool merge_flags(const struct setup_flags *f, struct vm_config *cfg)
 {
@@ -203,6 +252,8 @@ static bool merge_flags(const struct setup_flags *f, struct vm_config *cfg)
 		cfg->antivirus = f->antivirus;
 	if (f->spam)
 		cfg->spam_engine = f->spam_engine;
+	if (!merge_acme_flags(f, cfg))
+		return false;
 	if (cfg->message_size_limit == 0) {
 		vm_err("the message size limit must be greater than 0");
 		return false;
@@ -377,6 +428,23 @@ static bool configure_and_converge(struct setup *st)
 	return setup_render_all(st) && setup_services(st);
 }
 
+/* Step 10: the certificate from the ACME CA ([tls] acme = yes): the
+ * timer enabled, the first certificate tried (a failure is a warning,
+ * setup_acme.h). */
+static bool setup_acme_step(struct setup *st)
+{
+	struct store *s;
+	bool ok;
+
+	if (st->cfg.acme)
+		vm_progress("Checking the certificate (ACME)");
+	if (!(s = store_open(st->cfg.database, false)))
+		return false;
+	ok = setup_acme(&st->cfg, s);
+	store_close(s);
+	return ok;
+}
+
 static int run_steps(struct setup *st)
 {
 	if (!find_self(st) || !ensure_sbin_in_path())
@@ -413,13 +481,15 @@ static int run_steps(struct setup *st)
 	vm_progress("Checking the web front (nginx)");
 	if (!setup_web(st))
 		return VM_EXIT_FAIL;
+	if (!setup_acme_step(st))
+		return VM_EXIT_FAIL;
 	setup_print_summary(st);
 	return cmd_flush_stdout();
 }
 
 int cmd_setup(int argc, char **argv)
 {
-	struct setup_flags flags = { .antivirus = -1 };
+	struct setup_flags flags = { .antivirus = -1, .acme = -1 };
 	struct setup *st;
 	int rc;
 
