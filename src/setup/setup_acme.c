@@ -377,7 +377,14 @@ static int uacme(const struct vm_config *cfg, const char *const *args,
 	while (*args && n < sizeof argv / sizeof *argv - 1)
 		argv[n++] = *args++;
 	argv[n] = NULL;
-	return vm_run_stderr(argv, out);
+	/* The hook writes the challenge token, which nginx (www-data) must
+	 * read: 0644 under umask 022 (vmailctl runs with 007).  uacme sets
+	 * its own umask for the keys it makes, in directories of 0700. */
+	mode_t old = umask(022);
+	int rc = vm_run_stderr(argv, out);
+
+	umask(old);
+	return rc;
 }
 
 static void save_account_uri(const char *output, const char *directory)
