@@ -517,6 +517,10 @@ enum acme_outcome setup_acme_run(const struct vm_config *cfg, struct store *s,
 	int rc;
 
 	msg[0] = '\0';
+	if (vm_ensure_dir(ACME_DIR, 0700, 0, 0) < 0) {
+		snprintf(msg, msglen, "cannot make %s", ACME_DIR);
+		goto done;
+	}
 	if (store_domain_list(s, add_domain, &domains) != STORE_OK ||
 	    !acme_cert_names(cfg->hostname, &domains, &all)) {
 		snprintf(msg, msglen, "cannot read the hosted domains");
@@ -536,8 +540,7 @@ enum acme_outcome setup_acme_run(const struct vm_config *cfg, struct store *s,
 	snprintf(private_key, sizeof private_key, "%s/key.pem", private_dir);
 	snprintf(acme_cert, sizeof acme_cert, "%s/%s/cert.pem", ACME_DIR,
 		 cfg->hostname);
-	if (vm_ensure_dir(ACME_DIR, 0700, 0, 0) < 0 ||
-	    vm_ensure_dir(ACME_DIR "/private", 0700, 0, 0) < 0 ||
+	if (vm_ensure_dir(ACME_DIR "/private", 0700, 0, 0) < 0 ||
 	    vm_ensure_dir(private_dir, 0700, 0, 0) < 0 ||
 	    vm_ensure_dir(ACME_CHALLENGE_DIR, 0755, 0, 0) < 0 ||
 	    !copy_file(key, private_key, 0600)) {
