@@ -53,8 +53,11 @@ static const struct settle_rule rules[] = {
 	  SERVICE_RSPAMD_MILTER_PORT, 90, true },
 	{ "postfix", "qmgr",
 	  "its queue manager was not restarted", NULL, NULL, 30, false },
+	/* Dovecot (shutdown_clients = no) keeps the sessions that run
+	 * through a reload, and with them the old log process they write
+	 * to: settled once a new log process runs. */
 	{ "dovecot", "log",
-	  "its log process was not restarted", NULL, NULL, 30, false },
+	  "its log process was not restarted", NULL, NULL, 30, true },
 };
 
 /* The pid of the daemon's main process, or 0.  With systemd the unit's
