@@ -479,8 +479,14 @@ static int run_steps(struct setup *st)
 	if (!setup_dkim(st))
 		return VM_EXIT_FAIL;
 	vm_progress("Checking the web front (nginx)");
-	if (!setup_web(st))
+	if (!setup_web(st)) {
+		/* The mail daemons have their new files already; nginx may
+		 * not (its site written, the reload failed). */
+		st->postfix_changed = st->dovecot_changed = false;
+		st->rspamd_changed = st->redis_changed = false;
+		setup_pending_save(st, SETUP_PENDING);
 		return VM_EXIT_FAIL;
+	}
 	if (!setup_acme_step(st))
 		return VM_EXIT_FAIL;
 	setup_print_summary(st);

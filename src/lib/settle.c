@@ -34,6 +34,9 @@ struct settle_rule {
 	bool linger;           /* old children may still finish their work:
 				  settled once each kind of them there was
 				  (by process title) has a new one */
+	const char *draining;  /* the title of an old child that no longer
+				  takes new work, which counts as gone (NULL:
+				  only gone is gone) */
 };
 
 static const struct settle_rule rules[] = {
@@ -50,14 +53,24 @@ static const struct settle_rule rules[] = {
 	{ "rspamd", NULL,
 	  "its new workers did not start, or its milter port does not "
 	  "answer", SERVICE_RSPAMD_MILTER_HOST,
-	  SERVICE_RSPAMD_MILTER_PORT, 90, true },
+	  SERVICE_RSPAMD_MILTER_PORT, 90, true, NULL },
 	{ "postfix", "qmgr",
-	  "its queue manager was not restarted", NULL, NULL, 30, false },
+	  "its queue manager was not restarted", NULL, NULL, 30, false,
+	  NULL },
 	/* Dovecot (shutdown_clients = no) keeps the sessions that run
 	 * through a reload, and with them the old log process they write
 	 * to: settled once a new log process runs. */
 	{ "dovecot", "log",
-	  "its log process was not restarted", NULL, NULL, 30, true },
+	  "its log process was not restarted", NULL, NULL, 30, true,
+	  NULL },
+	/* nginx: the master starts new workers and tells the old ones to
+	 * finish; an old one retitles itself "nginx: worker process is
+	 * shutting down" and closes its listening sockets, then ends once
+	 * its requests (and idle keep-alive connections) are done.  Settled
+	 * when every old worker has ended or is shutting down: no new
+	 * connection can reach the old configuration after that. */
+	{ "nginx", NULL, "its old workers did not stop taking connections",
+	  NULL, NULL, 30, false, "nginx: worker process is shutting down" },
 };
 
 /* The pid of the daemon's main process, or 0.  With systemd the unit's
@@ -273,9 +286,20 @@ static bool settled(const struct settle_snapshot *snap)
 		if (!kinds_renewed(snap, pid, now, n))
 			return false;
 	} else {
-		for (size_t i = 0; i < n; i++)
-			if (in_snapshot(snap, now[i]))
+		size_t fresh = 0;
+
+		for (size_t i = 0; i < n; i++) {
+			char title[256];
+
+			if (!in_snapshot(snap, now[i]))
+				fresh++;
+			else if (!r->draining ||
+				 (proc_title(now[i], title, sizeof title) &&
+				  strcmp(title, r->draining)))
 				return false;
+		}
+		if (!fresh)
+			return false;
 	}
 	return !r->host || port_answers(r->host, r->port);
 }

@@ -15,7 +15,9 @@
  *            every new connection gets a new smtpd;
  *   dovecot  the master re-reads its configuration and replaces its
  *            service processes (the log process among them); new
- *            logins get processes with the new settings.
+ *            logins get processes with the new settings;
+ *   nginx    the master starts new workers and lets the old ones
+ *            finish the requests they hold.
  * A start, too, returns before the daemon serves (systemd's Type=simple
  * rspamd).  service.c therefore waits after each start or reload of
  * these daemons until it has settled: the processes of the kind named in

@@ -37,6 +37,7 @@ static bool *flag_of(struct setup *st, const char *name, size_t len)
 		{ "dovecot", offsetof(struct setup, dovecot_changed) },
 		{ "rspamd", offsetof(struct setup, rspamd_changed) },
 		{ "redis-server", offsetof(struct setup, redis_changed) },
+		{ "nginx", offsetof(struct setup, nginx_changed) },
 	};
 
 	for (size_t i = 0; i < sizeof services / sizeof services[0]; i++)
@@ -77,7 +78,7 @@ bool setup_pending_load(struct setup *st, const char *path)
 bool setup_pending_save(struct setup *st, const char *path)
 {
 	static const char *const names[] = {
-		"postfix", "dovecot", "rspamd", "redis-server",
+		"postfix", "dovecot", "rspamd", "redis-server", "nginx",
 	};
 	struct vm_buf b = VM_BUF_INIT;
 	size_t len;

@@ -125,6 +125,10 @@ static void print_services(const struct setup *st)
 	       "127.0.0.1:12340\n",
 	       state("postfix"), state("dovecot"));
 	print_spam(st);
+	printf("  nginx    %-11s web 80 (ACME challenges, autoconfig; the rest "
+	       "to https),\n"
+	       "                       443 (TLS): MTA-STS policies, client "
+	       "autoconfiguration\n", state("nginx"));
 	print_antivirus(st);
 }
 

@@ -46,6 +46,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/acl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -385,6 +386,18 @@ static bool put_domain(const struct vm_config *cfg, const char *templates,
 
 /* ---- the site ------------------------------------------------------------ */
 
+/* Can this machine have IPv6 sockets?  (Not with ipv6.disable=1: nginx
+ * would then fail to listen on [::].) */
+static bool have_ipv6(void)
+{
+	int fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
+}
+
 static char *render_site(const struct vm_config *cfg, const char *templates,
 			 const char *local_dir, const struct vm_strlist *d)
 {
@@ -408,7 +421,8 @@ static char *render_site(const struct vm_config *cfg, const char *templates,
 	    !tvars_set(v, "www_dir", SETUP_WEB_DIR) ||
 	    !tvars_set(v, "local_dir", local_dir) ||
 	    !tvars_set(v, "tls_cert", cfg->tls_cert) ||
-	    !tvars_set(v, "tls_key", cfg->tls_key)) {
+	    !tvars_set(v, "tls_key", cfg->tls_key) ||
+	    !tvars_set(v, "ipv6", have_ipv6() ? "yes" : "")) {
 		vm_err("out of memory");
 		goto done;
 	}

@@ -12,7 +12,7 @@ from mailclients import deliver
 
 INSTALL = "cd /root/vmail && ./install.sh --hostname mail.example.com --domain example.com"
 # None of them may be restarted or reloaded.
-DAEMONS = ("postfix", "dovecot", "rspamd", "redis", "clamd")
+DAEMONS = ("postfix", "dovecot", "rspamd", "redis", "clamd", "nginx")
 
 
 @pytest.fixture(scope="module")

@@ -30,7 +30,7 @@ def _needed_units(guest):
     """Every unit a vmail server needs running, and at boot."""
     units = ["postfix.service", "dovecot.service", "rspamd.service",
              "redis-server.service", "clamav-daemon.service", "clamav-freshclam.service",
-             "rsyslog.service", "vmail-clamav-signatures.path"]
+             "rsyslog.service", "vmail-clamav-signatures.path", "nginx.service"]
     # Debian 12: postfix.service is a oneshot wrapper; the master runs in
     # postfix@-.service, which Debian's generator enables ("enabled-runtime")
     if guest.unit("postfix") != "postfix":

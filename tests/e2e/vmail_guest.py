@@ -54,6 +54,7 @@ UNITS = {
     "clamd": "clamav-daemon",
     "freshclam": "clamav-freshclam",
     "spamd": "spamd",
+    "nginx": "nginx",
 }
 POSTFIX_PID = "/var/spool/postfix/pid/master.pid"
 DOVECOT_PID = "/run/dovecot/master.pid"
@@ -165,7 +166,8 @@ class RestartWatch:
 # put in place.
 WATCHED = ("/etc/postfix", "/etc/dovecot", "/etc/vmail", "/etc/rspamd", "/etc/redis",
            "/etc/clamav", "/etc/spamassassin", "/etc/default", "/etc/systemd/system",
-           "/usr/local/sbin/vmailctl", "/usr/local/share/vmail")
+           "/usr/local/sbin/vmailctl", "/usr/local/share/vmail",
+           "/etc/nginx", "/var/lib/vmail/www")
 
 
 def snapshot_diff(before, after, limit=60):
@@ -378,6 +380,7 @@ class Guest:
         "rspamd": "/run/rspamd/rspamd.pid",
         "redis": "/run/redis/redis-server.pid",
         "spamd": "/run/spamd.pid",
+        "nginx": "/run/nginx.pid",
     }
 
     def main_pid(self, daemon):

@@ -57,17 +57,19 @@ static void test_round_trip(void **state)
 	scratch_path(path, sizeof path, "round.pending");
 	st->dovecot_changed = true;
 	st->rspamd_changed = true;
+	st->nginx_changed = true;
 	assert_true(setup_pending_save(st, path));
 	text = vm_read_file(path, &len);
 	assert_non_null(text);
-	assert_string_equal(text, "dovecot\nrspamd\n");
+	assert_string_equal(text, "dovecot\nrspamd\nnginx\n");
 	free(text);
 	assert_int_equal(stat(path, &sb), 0);
 	assert_int_equal(sb.st_mode & 07777, 0600);
 
 	/* The next run owes the same reloads, and only those. */
 	assert_true(setup_pending_load(next, path));
-	assert_true(next->dovecot_changed && next->rspamd_changed);
+	assert_true(next->dovecot_changed && next->rspamd_changed &&
+		    next->nginx_changed);
 	assert_false(next->postfix_changed || next->redis_changed);
 
 	/* It converged: forgotten. */
