@@ -569,6 +569,18 @@ enum acme_outcome setup_acme_run(const struct vm_config *cfg, struct store *s,
 			goto done;
 		}
 		rc = uacme(cfg, args, &out);
+		/* The CA no longer knows the account we noted (deactivated,
+		 * or a test CA started afresh): make a new one, once. */
+		if (rc == 2 && out && strstr(out, "no account associated with")) {
+			unlink(ACME_ACCOUNT_DIRECTORY_FILE);
+			free(out);
+			out = NULL;
+			if (!ensure_account(cfg, msg, msglen)) {
+				res = failed(msg, msglen, &names);
+				goto done;
+			}
+			rc = uacme(cfg, args, &out);
+		}
 	}
 	if (out)
 		save_account_uri(out, cfg->acme_directory);
