@@ -23,6 +23,7 @@ static const struct command commands[] = {
 	{ "alias",  cmd_alias,  "manage aliases and catch-alls", false },
 	{ "dkim",   cmd_dkim,   "show, rotate and list DKIM signing keys", false },
 	{ "cert",   cmd_cert,   "the TLS certificate: status, ACME renewal, key rotation", false },
+	{ "dns",    cmd_dns,    "print every DNS record the domains need", false },
 	{ "quota-warning", cmd_quota_warning,
 	  "mail a quota warning to a user (Dovecot's quota-warning service)",
 	  true },

@@ -34,8 +34,10 @@
  * AAAA, TLSA, and the PTR of its addresses): their scope is
  * DNS_SCOPE_HOST, and they are the same for every domain, so a listing
  * of several domains prints them once.  An advisory record is not one
- * the domain's zone can hold - the PTR, which the provider of the
- * address publishes: zone output prints it as a comment.
+ * to publish as it is - the PTR, which the provider of the address
+ * publishes, and an A or AAAA of a private address found at run time
+ * (behind NAT the public one must be set): zone output prints it as a
+ * comment.
  */
 #ifndef VMAIL_DNS_RECORDS_H
 #define VMAIL_DNS_RECORDS_H
@@ -72,7 +74,7 @@ struct dns_record {
 	uint32_t ttl;
 	char *why;              /* one sentence: what it is for */
 	enum dns_scope scope;
-	bool advisory;          /* not in the domain's zone (PTR) */
+	bool advisory;          /* not to publish as is (PTR, private A) */
 };
 
 struct dns_record_set {
@@ -102,7 +104,8 @@ struct dns_facts {
 };
 
 /*
- * Gather the facts for domain: addresses (cfg.ipv4/ipv6 or found out),
+ * Gather the facts for domain (NULL: only the server's, no DKIM keys -
+ * for a backup MX, which hosts no domain): addresses (cfg.ipv4/ipv6 or found out),
  * the domain's DKIM keys from the store, the TLSA hashes of cfg.tls_key
  * and DNS_TLS_NEXT_KEY ($VMAIL_TLS_NEXT_KEY replaces the path, for
  * tests), the ACME account URI from DNS_ACME_ACCOUNT_URI
@@ -127,18 +130,24 @@ bool dns_tlsa_spki_sha256(const char *path, char hex[65]);
  */
 void dns_find_address(int family, char *buf, size_t size, bool *private);
 
+/* The CA's domain for CAA: [caa] issuer, else the CA of [tls]
+ * acme_directory when it is one of the CAs known here (Let's Encrypt,
+ * ZeroSSL, Buypass, Google, SSL.com); NULL if unknown. */
+const char *dns_caa_issuer(const struct vm_config *cfg);
+
 /*
  * The records of domain (a hosted domain, lower case, no trailing dot),
  * appended to set in a fixed order: MX, SPF, DKIM, DMARC, MTA-STS,
  * TLS-RPT, SRV, autoconfig/autodiscover, CAA, then the host's A, AAAA,
- * TLSA, PTR.  False if memory ran out (set freed).
+ * TLSA, PTR.  domain NULL: the host's records only.  False if
+ * cfg.hostname is empty or memory ran out (printed; set freed).
  */
 bool dns_records_build(const struct vm_config *cfg, const char *domain,
 		       const struct dns_facts *f, struct dns_record_set *set);
 void dns_records_free(struct dns_record_set *set);
 
-/* Both steps for one domain: gather, then build into set.  False with
- * the reason printed. */
+/* Both steps for one domain (NULL: the server's records only): gather,
+ * then build into set.  False with the reason printed. */
 bool dns_records_for_domain(const struct vm_config *cfg, struct store *s,
 			    const char *domain, struct dns_record_set *set);
 

@@ -221,6 +221,13 @@ static const struct setting settings[] = {
 	  "Rotate every domain's DKIM key this often (6 months; \"no\": only\n"
 	  "by hand).  The new key is published first and used once DNS shows\n"
 	  "it (docs/dns.md).", "no" },
+	/* ---- issue 8, dns: the CA named in the CAA record ---- */
+	{ "caa", "issuer", K_DOMAIN, offsetof(struct vm_config, caa_issuer),
+	  sizeof ((struct vm_config *)0)->caa_issuer,
+	  "The CA's domain in the CAA record \"vmailctl dns\" prints (the one\n"
+	  "the CA documents, e.g. sectigo.com for ZeroSSL).  Empty: taken\n"
+	  "from [tls] acme_directory - letsencrypt.org for Let's Encrypt.\n"
+	  "Set it when another CA issues the certificate (docs/dns.md).", NULL },
 };
 
 static const char FILE_HEADER[] =

@@ -41,6 +41,7 @@
  *         blocklists = zen.spamhaus.org
  *   [mta_sts] mode = testing (enforce, none), max_age = 7d
  *   [dkim] rotate = no (or a period: 6 months)
+ *   [caa] issuer = (the CA's CAA domain; empty = from acme_directory)
  *
  * Unknown sections or keys are an error (typos must not be silently
  * ignored).  Missing keys take the defaults shown above, except that
@@ -119,6 +120,8 @@ struct vm_config {
 	uint32_t mta_sts_max_age;     /* seconds */
 	/* [dkim] */
 	uint32_t dkim_rotate;         /* seconds between rotations, 0 = by hand */
+	/* [caa] (issue 8, dns) */
+	char caa_issuer[254];         /* CAA issue domain; "" = from ACME */
 };
 
 /* A spam score (hundredths) as the shortest decimal that parses back to

@@ -12,6 +12,8 @@
  *   redis-server   started as redis with /etc/redis/vmail.conf, which
  *                  makes it daemonise; it cannot reload, so "reload"
  *                  restarts it; pid file
+ *   nginx          the web front: "nginx" (daemonises), "nginx -s
+ *                  reload" (graceful), SIGTERM stops; pid file
  *   clamav-daemon  clamd as clamav; loading signatures takes from a
  *                  second to minutes, so starting waits until its
  *                  socket answers PING; it runs while the socket
@@ -26,8 +28,6 @@
  *                  compiling its rules takes seconds, so starting waits
  *                  until its port accepts connections; pid file; SIGHUP
  *                  re-reads its configuration, SIGTERM stops
- *   nginx          the web front: "nginx" (daemonises), "nginx -s
- *                  reload" (graceful), SIGTERM stops; pid file
  */
 #include <errno.h>
 #include <pwd.h>
@@ -373,6 +373,8 @@ static const struct daemon daemons[] = {
 	  postfix_running, postfix_start, postfix_reload, postfix_stop },
 	{ "dovecot", "/var/log/dovecot.log", DOVECOT_PIDFILE, false,
 	  dovecot_running, dovecot_start, dovecot_reload, dovecot_stop },
+	{ "nginx", "/var/log/nginx/error.log", NGINX_PIDFILE, false,
+	  nginx_running, nginx_start, nginx_reload, nginx_stop },
 	{ "rspamd", "/var/log/rspamd/rspamd.log", RSPAMD_PIDFILE, false,
 	  rspamd_running, rspamd_start, rspamd_reload, rspamd_stop },
 	{ "redis-server", "/var/log/redis/redis-server.log", REDIS_PIDFILE,
@@ -383,8 +385,6 @@ static const struct daemon daemons[] = {
 	  never, nothing, nothing, nothing },
 	{ "spamd", SPAMD_LOG, SERVICE_SPAMD_PIDFILE, false,
 	  spamd_running, spamd_start, spamd_reload, spamd_stop },
-	{ "nginx", "/var/log/nginx/error.log", NGINX_PIDFILE, false,
-	  nginx_running, nginx_start, nginx_reload, nginx_stop },
 };
 
 const struct daemon *daemon_find(const char *name)

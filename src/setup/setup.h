@@ -14,6 +14,8 @@
  *                      "rspamadm configtest" on a candidate
  *   setup_redis.c      _rspamd in the group redis; Redis' systemd drop-in
  *   setup_sieve.c      compile the installed global Sieve scripts
+ *   setup_web.c        the web front: nginx's site, the per-domain
+ *                      MTA-STS and client autoconfiguration files
  *   setup_clamav.c     ClamAV: clamd's size limits, clamd and freshclam
  *                      started (once there are signatures) or stopped
  *   setup_spamd.c      SpamAssassin: spamd's drop-in, started or stopped
@@ -22,8 +24,6 @@
  *                      permissions, the selectors map
  *   setup_summary.c    what setup prints at the end
  *   setup_pending.c    reloads owed by a run that failed half-way
- *   setup_web.c        the web front: nginx's site, the per-domain
- *                      MTA-STS and client autoconfiguration files
  *
  * Every step is idempotent: it looks at what is there and changes only
  * what differs, so a second run with nothing to do writes no file and
@@ -94,6 +94,7 @@ struct setup {
 	/* Results, for the service step and the summary. */
 	bool postfix_changed;          /* a Postfix file was rewritten */
 	bool dovecot_changed;          /* a Dovecot file was rewritten */
+	bool nginx_changed;            /* nginx's site rewritten */
 	bool rspamd_changed;           /* an rspamd file was rewritten */
 	bool redis_changed;            /* Redis' file (or unit) rewritten */
 	bool spamd_unit_changed;       /* spamd's systemd drop-in rewritten */
@@ -104,13 +105,12 @@ struct setup {
 	char admin_password[VM_PASSWORD_MAX + 1]; /* generated; shown once */
 	int postfix_started;           /* service_start() results */
 	int dovecot_started;
+	int nginx_started;
 	int rspamd_started;
 	int redis_started;
 	int clamd_started;
 	int spamd_started;
 	bool clamd_waiting;            /* antivirus on, no signatures yet */
-	bool nginx_changed;            /* nginx's site rewritten */
-	int nginx_started;
 };
 
 /* setup_system.c: the settings directory and its local/ and tls/
@@ -212,14 +212,6 @@ bool setup_directory(struct setup *st);
  * dkim_keys_sync_map).  Sets dkim_changed. */
 bool setup_dkim(struct setup *st);
 
-/* setup_pending.c: services whose files a failed run changed (see
- * there).  load sets their *_changed flags; save records the flags set
- * now; clear forgets them.  Each prints why and returns false on error. */
-#define SETUP_PENDING "/var/lib/vmail/setup.pending"
-bool setup_pending_load(struct setup *st, const char *path);
-bool setup_pending_save(struct setup *st, const char *path);
-bool setup_pending_clear(const char *path);
-
 /* setup_web.c: the web front (see there).  setup_web renders the
  * per-domain files and nginx's site, checks and installs it, and starts
  * or reloads nginx; sets nginx_changed.  setup_web_refresh does the same
@@ -241,6 +233,14 @@ char *web_server_names(const char *hostname, const char *const *domains,
 #define WEB_UUID_LEN 36
 bool web_uuid(const char *seed, char out[WEB_UUID_LEN + 1]);
 int web_local_fingerprint(const char *local_dir, char hex[17]);
+
+/* setup_pending.c: services whose files a failed run changed (see
+ * there).  load sets their *_changed flags; save records the flags set
+ * now; clear forgets them.  Each prints why and returns false on error. */
+#define SETUP_PENDING "/var/lib/vmail/setup.pending"
+bool setup_pending_load(struct setup *st, const char *path);
+bool setup_pending_save(struct setup *st, const char *path);
+bool setup_pending_clear(const char *path);
 
 /* setup_summary.c */
 void setup_print_summary(const struct setup *st);

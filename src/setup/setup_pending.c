@@ -34,10 +34,10 @@ static bool *flag_of(struct setup *st, const char *name, size_t len)
 		size_t offset;
 	} services[] = {
 		{ "postfix", offsetof(struct setup, postfix_changed) },
+		{ "nginx", offsetof(struct setup, nginx_changed) },
 		{ "dovecot", offsetof(struct setup, dovecot_changed) },
 		{ "rspamd", offsetof(struct setup, rspamd_changed) },
 		{ "redis-server", offsetof(struct setup, redis_changed) },
-		{ "nginx", offsetof(struct setup, nginx_changed) },
 	};
 
 	for (size_t i = 0; i < sizeof services / sizeof services[0]; i++)

@@ -2,7 +2,7 @@
  * setup_summary.c - what "vmailctl setup" prints when it is done: the
  * services and their ports, the administrator's login (with the
  * generated password, the only time it is ever shown), and the minimum
- * DNS records to publish (MX, A, SPF; DKIM via 'vmailctl dkim show').
+ * DNS records to publish (MX, A, SPF; the rest via 'vmailctl dns').
  *
  * The A record uses this machine's IPv4 address: the source address of
  * the default route, else the first address of an interface that is up;
@@ -165,7 +165,9 @@ static void print_dns(const struct setup *st)
 	       "  %-*s  IN MX   10 %s\n"
 	       "  %-*s  IN A    %s\n"
 	       "  %-*s  IN TXT  \"v=spf1 mx -all\"\n"
-	       "  and the DKIM record of each domain: vmailctl dkim show DOMAIN\n"
+	       "  and every other record of each domain (DKIM, DMARC, MTA-STS, "
+	       "SRV, CAA,\n"
+	       "  TLSA, ...), with why it is needed: vmailctl dns\n"
 	       "  (Use the public address if this machine is behind NAT, and "
 	       "ask your\n"
 	       "  provider for a PTR record %s -> %s.)\n\n",

@@ -23,7 +23,11 @@
  * that.  Then the packaged default site (sites-enabled/default, which
  * also wants port 80) is disabled, the live configuration is tested as
  * a whole, and nginx is reloaded (gracefully: old workers finish their
- * requests) only when the site changed.
+ * requests) only when the site changed; service.c returns once the old
+ * workers no longer take connections (settle.c).  A reload that a
+ * failed "vmailctl setup" still owes is remembered in setup.pending
+ * (cmd_setup.c).  nginx listens on [::] too where this machine can open
+ * IPv6 sockets.
  *
  * The administrator's snippets, which setup never writes, are included
  * by the site: LOCAL/nginx/http.d/NAME.conf in the port 80 server and
@@ -445,18 +449,19 @@ done:
 	return text;
 }
 
-/* Print a checker's verdict; true if it passed (exit 0, no output). */
-static bool nginx_verdict(const char *what, int rc, char *err)
+/* Print nginx -t's verdict; true if it passed (exit 0, no output).
+ * candidate: it was the new site alone, and the live one stays. */
+static bool nginx_verdict(const char *what, bool candidate, int rc,
+			  const char *err)
 {
 	if (rc == 0 && err && !*err)
 		return true;
 	if (rc < 0 && !err)
-		vm_errno("cannot run 'nginx -t'");
+		vm_errno("cannot run '%s -t'", NGINX_BIN);
 	else
-		vm_err("%s fails 'nginx -t' (exit %d)%s Output:\n%s", what, rc,
-		       strcmp(what, "the new web front configuration") ? "." :
-		       "; the live configuration was left as it was.",
-		       err ? err : "");
+		vm_err("%s fails 'nginx -t' (exit %d)%s  Output:\n%s", what, rc,
+		       candidate ? "; the live configuration was left as it "
+				   "was." : ".", err ? err : "");
 	return false;
 }
 
@@ -488,7 +493,8 @@ static bool check_candidate(const char *site)
 		const char *argv[] = { NGINX_BIN, "-t", "-q", "-c", conf, NULL };
 
 		rc = vm_run_stderr(argv, &err);
-		ok = nginx_verdict("the new web front configuration", rc, err);
+		ok = nginx_verdict("the new web front configuration", true, rc,
+				   err);
 	}
 out:
 	free(err);
@@ -569,7 +575,7 @@ static bool web_converge(const struct vm_config *cfg, const char *local_dir,
 
 		rc = vm_run_stderr(argv, &err);
 		ok = nginx_verdict("nginx's configuration (with vmail's new "
-				   "site)", rc, err);
+				   "site)", false, rc, err);
 		free(err);
 	}
 done:

@@ -76,6 +76,9 @@ static const char ADMIN_FILE[] =
 	"\n"
 	"[dkim]\n"
 	"rotate = no\n"
+	"\n"
+	"[caa]\n"
+	"issuer =\n"
 	"# the end\n";
 
 static void parse(const char *text, struct vm_config *cfg)
@@ -236,6 +239,7 @@ static void test_missing_keys_added_in_their_section(void **state)
 	assert_true(strstr(out, "[antivirus]") < strstr(out, "[dns]"));
 	assert_true(strstr(out, "[dns]") < strstr(out, "[mta_sts]"));
 	assert_true(strstr(out, "[mta_sts]") < strstr(out, "[dkim]"));
+	assert_true(strstr(out, "[dkim]") < strstr(out, "[caa]"));
 	free(out);
 }
 
