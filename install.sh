@@ -32,6 +32,10 @@ MAIL_PACKAGES="$MAIL_PACKAGES rspamd redis-server"
 # client autoconfiguration): Debian's and Ubuntu's nginx package (the
 # full build: it has sub_filter, which the Apple profile needs).
 MAIL_PACKAGES="$MAIL_PACKAGES nginx"
+# The ACME client ([tls] acme = yes, --acme EMAIL; docs/certificates.md):
+# Debian's uacme (C, libcurl; about 100 KB), installed always so that
+# turning ACME on later needs no apt run.
+MAIL_PACKAGES="$MAIL_PACKAGES uacme"
 # The virus scanner (rspamd asks clamd), unless --no-antivirus or
 # [antivirus] enabled = no in /etc/vmail/vmail.conf: clamd needs about
 # 1-1.5 GB of RAM with the official signatures.
@@ -72,6 +76,7 @@ in /etc/vmail/vmail.conf.  Every option is passed to "vmailctl setup":
 A backup MX (docs/backup-mx.md) is installed with --hostname FQDN
 --role backup-mx --primary HOST (no --domain): it queues mail for the
 primary's domains while the primary is down.
+  --acme EMAIL  --no-acme  --acme-directory URL
 --no-antivirus leaves out ClamAV (clamav-daemon, clamav-freshclam) and
 turns virus scanning off; it saves the 1-1.5 GB of RAM clamd needs.
 The choice is kept in /etc/vmail/vmail.conf ([antivirus] enabled);

@@ -22,6 +22,7 @@ static const struct command commands[] = {
 	{ "user",   cmd_user,   "manage mailboxes: add, del, list, show, passwd, quota", false },
 	{ "alias",  cmd_alias,  "manage aliases and catch-alls", false },
 	{ "dkim",   cmd_dkim,   "show, rotate and list DKIM signing keys", false },
+	{ "cert",   cmd_cert,   "the TLS certificate: status, ACME renewal, key rotation", false },
 	{ "dns",    cmd_dns,    "print every DNS record the domains need", false },
 	{ "check",  cmd_check,  "check DNS records, blocklists and certificates live", false },
 	{ "backup-mx", cmd_backup_mx,

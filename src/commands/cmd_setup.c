@@ -9,6 +9,7 @@
  *                  [--spam rspamd|spamassassin]
  *                  [--role primary|backup-mx] [--primary HOST]
  *                  [--backup-mx "HOST ..."]
+ *                  [--acme EMAIL | --no-acme] [--acme-directory URL]
  *
  * The first run needs --hostname and --domain; they are written to
  * /etc/vmail/vmail.conf, which later runs read (flags given again update
@@ -33,7 +34,10 @@
  *   9. the web front: nginx's site and the files it serves for every
  *      hosted domain (MTA-STS, client autoconfiguration), checked with
  *      "nginx -t"; nginx started or reloaded (setup_web.c)
- *  10. a summary: services, ports, admin login, DNS records
+ *  10. with [tls] acme = yes: the first certificate from the ACME CA
+ *      tried (setup_acme.c; a failure only warns), vmail-cert.timer
+ *      enabled; with "no", the timer disabled
+ *  11. a summary: services, ports, admin login, DNS records
  *
  * On a backup MX (--role backup-mx --primary HOST) steps 7 and 8 are
  * left out (it has no mailboxes), Dovecot is stopped and disabled in
@@ -56,6 +60,7 @@
 #include "commands/cmd_common.h"
 #include "commands/commands.h"
 #include "setup/setup.h"
+#include "setup/setup_acme.h"
 #include "lib/config.h"
 #include "lib/config_edit.h"
 #include "lib/diag.h"
@@ -76,6 +81,7 @@ static const char setup_usage[] =
 	"                      [--spam rspamd|spamassassin]\n"
 	"                      [--role primary|backup-mx] [--primary HOST]\n"
 	"                      [--backup-mx \"HOST ...\"]\n"
+	"                      [--acme EMAIL | --no-acme] [--acme-directory URL]\n"
 	"\n"
 	"Configure Postfix and Dovecot as a virtual mail server and start\n"
 	"them.  Safe to run again: only what differs is changed, and a run\n"
@@ -112,6 +118,12 @@ static const char setup_usage[] =
 	"      --primary HOST          a backup MX's primary server\n"
 	"      --backup-mx \"HOST ...\" a primary's backup MX servers (\"\" for\n"
 	"                              none); see 'vmailctl backup-mx'\n"
+	"      --acme EMAIL            get the certificate from an ACME CA\n"
+	"                              (Let's Encrypt by default) and renew it;\n"
+	"                              EMAIL gets the CA's notices ([tls] acme,\n"
+	"                              acme_email; see vmailctl cert)\n"
+	"      --no-acme               stop renewing (the certificate stays)\n"
+	"      --acme-directory URL    the CA's ACME directory (https://...)\n"
 	"  -h, --help                  show this help\n"
 	"\n"
 	"Options may come in any order.  Local changes go in\n"
@@ -128,6 +140,8 @@ struct setup_flags {
 	int antivirus;                 /* -1 not given, 0 off, 1 on */
 	const char *spam;              /* --spam ENGINE, or NULL */
 	const char *role, *primary, *backup_mx;   /* [server], or NULL */
+	int acme;                      /* -1 not given, 0 --no-acme, 1 --acme */
+	const char *acme_email, *acme_directory;
 	enum vm_spam_engine spam_engine;   /* ... parsed */
 };
 
@@ -147,6 +161,9 @@ static int parse_flags(int argc, char **argv, struct setup_flags *f)
 		{ "role", required_argument, NULL, 'R' },
 		{ "primary", required_argument, NULL, 'M' },
 		{ "backup-mx", required_argument, NULL, 'B' },
+		{ "acme", required_argument, NULL, 'A' },
+		{ "no-acme", no_argument, NULL, 'O' },
+		{ "acme-directory", required_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -169,6 +186,9 @@ static int parse_flags(int argc, char **argv, struct setup_flags *f)
 		case 'R': f->role = optarg; break;
 		case 'M': f->primary = optarg; break;
 		case 'B': f->backup_mx = optarg; break;
+		case 'A': f->acme = 1; f->acme_email = optarg; break;
+		case 'O': f->acme = 0; break;
+		case 'D': f->acme_directory = optarg; break;
 		case 'h': return cmd_help(setup_usage);
 		default: return cmd_usage_error(setup_usage, NULL);
 		}
@@ -276,6 +296,35 @@ static bool check_role(struct vm_config *cfg)
 	return true;
 }
 
+/* --acme EMAIL, --no-acme, --acme-directory URL. */
+static bool merge_acme_flags(const struct setup_flags *f,
+			     struct vm_config *cfg)
+{
+	char shown[80];
+	const char *u = f->acme_directory;
+
+	if (f->acme >= 0)
+		cfg->acme = f->acme;
+	if (f->acme_email &&
+	    !cmd_arg_address("ACME e-mail address", f->acme_email,
+			     cfg->acme_email, sizeof cfg->acme_email))
+		return false;
+	if (u) {
+		bool ok = !strncmp(u, "https://", 8) && u[8] &&
+			  strlen(u) < sizeof cfg->acme_directory;
+
+		for (const char *p = u; ok && *p; p++)
+			ok = (unsigned char)*p > 0x20 && (unsigned char)*p < 0x7f;
+		if (!ok) {
+			vm_err("invalid ACME directory '%s': use an https:// "
+			       "URL", cmd_shown(u, shown));
+			return false;
+		}
+		vm_strlcpy(cfg->acme_directory, u, sizeof cfg->acme_directory);
+	}
+	return true;
+}
+
 /* Apply the flags over the loaded settings, validating each. */
 static bool merge_flags(const struct setup_flags *f, struct vm_config *cfg)
 {
@@ -301,6 +350,8 @@ static bool merge_flags(const struct setup_flags *f, struct vm_config *cfg)
 		cfg->antivirus = f->antivirus;
 	if (f->spam)
 		cfg->spam_engine = f->spam_engine;
+	if (!merge_acme_flags(f, cfg))
+		return false;
 	if (cfg->message_size_limit == 0) {
 		vm_err("the message size limit must be greater than 0");
 		return false;
@@ -553,6 +604,23 @@ static int backup_mx_steps(struct setup *st)
 	return cmd_flush_stdout();
 }
 
+/* Step 10: the certificate from the ACME CA ([tls] acme = yes): the
+ * timer enabled, the first certificate tried (a failure is a warning,
+ * setup_acme.h). */
+static bool setup_acme_step(struct setup *st)
+{
+	struct store *s;
+	bool ok;
+
+	if (st->cfg.acme)
+		vm_progress("Checking the certificate (ACME)");
+	if (!(s = store_open(st->cfg.database, false)))
+		return false;
+	ok = setup_acme(&st->cfg, s);
+	store_close(s);
+	return ok;
+}
+
 static int run_steps(struct setup *st)
 {
 	if (!find_self(st) || !ensure_sbin_in_path())
@@ -596,16 +664,19 @@ static int run_steps(struct setup *st)
 		 * not (its site written, the reload failed). */
 		st->postfix_changed = st->dovecot_changed = false;
 		st->rspamd_changed = st->redis_changed = false;
+		st->unbound_changed = st->mta_sts_changed = false;
 		setup_pending_save(st, SETUP_PENDING);
 		return VM_EXIT_FAIL;
 	}
+	if (!setup_acme_step(st))
+		return VM_EXIT_FAIL;
 	setup_print_summary(st);
 	return cmd_flush_stdout();
 }
 
 int cmd_setup(int argc, char **argv)
 {
-	struct setup_flags flags = { .antivirus = -1 };
+	struct setup_flags flags = { .antivirus = -1, .acme = -1 };
 	struct setup *st;
 	int rc;
 

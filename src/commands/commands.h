@@ -25,6 +25,7 @@ int cmd_domain(int argc, char **argv);
 int cmd_user(int argc, char **argv);
 int cmd_alias(int argc, char **argv);
 int cmd_dkim(int argc, char **argv);
+int cmd_cert(int argc, char **argv);
 int cmd_dns(int argc, char **argv);
 /* "vmailctl check [dns|tls|all] [DOMAIN]" (cmd_check.c): exits 0 all
  * ok, 1 warnings, 2 errors. */

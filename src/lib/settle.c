@@ -57,8 +57,11 @@ static const struct settle_rule rules[] = {
 	{ "postfix", "qmgr",
 	  "its queue manager was not restarted", NULL, NULL, 30, false,
 	  NULL },
+	/* Dovecot (shutdown_clients = no) keeps the sessions that run
+	 * through a reload, and with them the old log process they write
+	 * to: settled once a new log process runs. */
 	{ "dovecot", "log",
-	  "its log process was not restarted", NULL, NULL, 30, false,
+	  "its log process was not restarted", NULL, NULL, 30, true,
 	  NULL },
 	/* nginx: the master starts new workers and tells the old ones to
 	 * finish; an old one retitles itself "nginx: worker process is

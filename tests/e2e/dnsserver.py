@@ -18,6 +18,13 @@ next query (it compares the names, sizes and mtimes of the files) and
 reloads. A file that does not parse is logged and skipped; the others
 still count.
 
+Views: a file named view-IP--NAME.zone holds records only clients from
+IP see, in place of the other files' records of the same name and type
+(later files, by name, over earlier ones). Two guests that share a host
+name (both main guests are mail.example.com) each see the name point at
+themselves; the ACME CA sees it point at the guest whose test holds the
+name (acmeca.SharedNames).
+
 Answers: the records of the name and type asked (and a CNAME of the name);
 a name that exists with other types gets NOERROR with no answer (NODATA);
 any other name NXDOMAIN. Both carry the SOA of the closest zone (a zone is
@@ -53,6 +60,7 @@ class Zones:
         self.lock = threading.Lock()
         self.signature = None
         self.records = {}      # DNSLabel -> [RR]
+        self.views = {}        # client IP -> {DNSLabel -> [RR]}
         self.soas = {}         # zone apex DNSLabel -> SOA RR
         self.names = set()     # every name, and every name above one
 
@@ -77,7 +85,7 @@ class Zones:
             sig = self._signature()
             if sig == self.signature:
                 return
-            records, soas, names = {}, {}, set()
+            records, soas, names, views = {}, {}, set(), {}
             loaded = 0
             for name, _, _ in sig:
                 path = os.path.join(self.dir, name)
@@ -90,8 +98,23 @@ class Zones:
                     log(f"zone file {name} skipped: {e!r}")
                     continue
                 loaded += 1
+                view = None
+                if name.startswith("view-") and "--" in name:
+                    view = views.setdefault(name[5:].split("--", 1)[0], {})
+                    # this file's (name, type) pairs replace earlier ones
+                    for label in {DNSLabel(str(rr.rname).lower()) for rr in rrs}:
+                        types = {rr.rtype for rr in rrs
+                                 if DNSLabel(str(rr.rname).lower()) == label}
+                        view[label] = [rr for rr in view.get(label, [])
+                                       if rr.rtype not in types]
                 for rr in rrs:
                     label = DNSLabel(str(rr.rname).lower())
+                    if view is not None:
+                        view.setdefault(label, []).append(rr)
+                        parts = label.label
+                        for i in range(len(parts) + 1):
+                            names.add(DNSLabel(parts[i:]))
+                        continue
                     records.setdefault(label, []).append(rr)
                     if rr.rtype == QTYPE.SOA:
                         soas[label] = rr
@@ -99,15 +122,21 @@ class Zones:
                     for i in range(len(parts) + 1):
                         names.add(DNSLabel(parts[i:]))
             self.records, self.soas, self.names = records, soas, names
+            self.views = views
             self.signature = sig
             log(f"loaded {loaded} of {len(sig)} zone file(s), {sum(map(len, records.values()))} records")
 
-    def lookup(self, qname):
-        """(records of qname, exists, SOA of the closest zone)."""
+    def lookup(self, qname, client=None):
+        """(records of qname as client sees them, exists, SOA of the
+        closest zone)."""
         self.refresh()
         with self.lock:
             label = DNSLabel(str(qname).lower())
             rrs = list(self.records.get(label, []))
+            mine = self.views.get(client, {}).get(label)
+            if mine:
+                types = {rr.rtype for rr in mine}
+                rrs = [rr for rr in rrs if rr.rtype not in types] + mine
             exists = label in self.names
             parts = label.label
             soa = ROOT_SOA
@@ -128,7 +157,7 @@ class Resolver(BaseResolver):
         reply.header.aa = 1
         reply.header.ra = 0
         q = request.q
-        rrs, exists, soa = self.zones.lookup(q.qname)
+        rrs, exists, soa = self.zones.lookup(q.qname, handler.client_address[0])
         answers = [rr for rr in rrs
                    if q.qtype in (rr.rtype, QTYPE.ANY) or rr.rtype == QTYPE.CNAME]
         for rr in answers:

@@ -23,7 +23,7 @@ READ_ONLY = {
     "postconf": r"^(-n|-h|-d)?\s*[a-z_]*\s*$",
     "doveconf": r"^-n\b",
     "df": None,
-    "vmailctl": r"^(--help|--version|setup$|(domain|user|alias|dkim) (list|show)\b|dns\b)",
+    "vmailctl": r"^(--help|--version|setup$|(domain|user|alias|dkim) (list|show)\b|dns\b|cert status\b)",
 }
 # names the documentation uses that the guests do not have
 ELSEWHERE = ("example.org", "example.net", "mail.example.org")
