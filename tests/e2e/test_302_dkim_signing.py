@@ -18,6 +18,7 @@ import time
 import dkim
 
 from mailclients import make_message, send, submission
+import testdns
 from vmail_guest import token
 
 MAP_DELAY = 15     # rspamd's file-map poll (3 s) with a margin
@@ -125,7 +126,18 @@ def test_302_rotation_signs_with_the_new_selector(guest):
     data = _send_until_selector(guest, sender, sender.address, "dkim-pending", old[0])
     _verify(data, domain, old)
 
-    guest.vmailctl("dkim", "rotate", "--activate", domain)
+    # --activate waits for DNS to serve the new key (test_860): publish
+    # it, as the administrator would
+    testdns.write_zone(domain, "$TTL 1\n"
+                       f"{domain}. 1 IN SOA ns.example.net. hostmaster.{domain}. 1 3600 600 86400 1\n"
+                       f"{domain}. 1 IN NS ns.example.net.\n"
+                       f"{new[0]}._domainkey.{domain}. 1 IN TXT "
+                       f"{testdns.txt_rdata(new[1].decode())}\n")
+    testdns.wait_for(f"{new[0]}._domainkey.{domain}", "TXT", new[1].decode())
+    try:
+        guest.vmailctl("dkim", "rotate", "--activate", domain)
+    finally:
+        testdns.remove_zone(domain)
     assert _active(guest, domain) == new
     data = _send_until_selector(guest, sender, sender.address, "dkim-rotated", new[0])
     _verify(data, domain, new)
