@@ -20,7 +20,9 @@ still count.
 
 Views: a file named view-IP--NAME.zone holds records only clients from
 IP see, in place of the other files' records of the same name and type
-(later files, by name, over earlier ones). Two guests that share a host
+(later files, by name, over earlier ones); a line ";; hide NAME TYPE"
+in such a file hides the other files' records of that name and type
+from IP (a name without a PTR for one guest). Two guests that share a host
 name (both main guests are mail.example.com) each see the name point at
 themselves; the ACME CA sees it point at the guest whose test holds the
 name (acmeca.SharedNames).
@@ -101,6 +103,13 @@ class Zones:
                 view = None
                 if name.startswith("view-") and "--" in name:
                     view = views.setdefault(name[5:].split("--", 1)[0], {})
+                    with open(path, encoding="utf-8") as f:
+                        for line in f:
+                            w = line.split()
+                            if len(w) == 4 and w[:2] == [";;", "hide"]:
+                                view[DNSLabel(w[2].lower())] = [
+                                    RR(w[2], getattr(QTYPE, w[3].upper()),
+                                       rdata=None, ttl=0)]
                     # this file's (name, type) pairs replace earlier ones
                     for label in {DNSLabel(str(rr.rname).lower()) for rr in rrs}:
                         types = {rr.rtype for rr in rrs
@@ -136,7 +145,8 @@ class Zones:
             mine = self.views.get(client, {}).get(label)
             if mine:
                 types = {rr.rtype for rr in mine}
-                rrs = [rr for rr in rrs if rr.rtype not in types] + mine
+                rrs = [rr for rr in rrs if rr.rtype not in types] + \
+                      [rr for rr in mine if rr.rdata is not None]
             exists = label in self.names
             parts = label.label
             soa = ROOT_SOA

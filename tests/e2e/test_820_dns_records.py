@@ -31,6 +31,7 @@ import time
 import dkim
 
 from mailclients import make_message, send, submission, tls_context
+import web
 from testdns import query, remove_zone, wait_for, write_zone
 from vmail_guest import token
 
@@ -178,8 +179,9 @@ def test_820_dkim_record_verifies_what_rspamd_signs(guest):
         assert len(keys) == 1, f"expected the active key only: {keys}"
         active = keys[0][0].split(".", 1)[0]
         _publish(domain, text)
-        # the MX as published is the hostname
-        assert query(domain, "MX")[1] == [f"10 {guest.hostname}."]
+        # the MX as published: the hostname, then the backup MX
+        assert sorted(query(domain, "MX")[1]) == sorted(
+            f"{10 * (i + 1)} {n}." for i, n in enumerate(web.mx_names(guest)))
         data = _signed_with(guest, sender, active, "dns-dkim")
         assert dkim.verify(data, dnsfunc=_dnsfunc), \
             "the DKIM signature does not verify against the published record"
@@ -238,7 +240,9 @@ def test_820_settings_shape_the_records(guest, tmp_path):
         assert f"; 25.113.0.203.in-addr.arpa. 3600 IN PTR {host}" in text.splitlines()
     finally:
         guest.run(["rm", "-f", conf, nextkey])
-    # the guest's own settings: no backup MX, MTA-STS in testing mode
+    # the guest's own settings: its backup MX (the harness pairs one),
+    # MTA-STS in testing mode
     recs = _records(_dns(guest, guest.domain))
-    assert [v for n, t, v in recs if t == "MX"] == [f"10 {guest.hostname}."]
+    assert [v for n, t, v in recs if t == "MX"] == [
+        f"{10 * (i + 1)} {n}." for i, n in enumerate(web.mx_names(guest))]
     assert [n for n, t, v in recs if n.startswith("_mta-sts.")]

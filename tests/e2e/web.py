@@ -143,3 +143,19 @@ def conf_settings(guest, section, **values):
     finally:
         guest.run(["sh", "-c", f"cat > {VMAIL_CONF}"], input=original)
         guest.vmailctl("setup")
+
+
+def backup_mx(guest):
+    """The guest's [server] backup_mx names (the harness makes each main
+    guest the primary of its suite's backup guest, tests/e2e/run): they
+    follow the hostname in MX records and MTA-STS policies."""
+    text = guest.read(VMAIL_CONF)
+    if isinstance(text, bytes):
+        text = text.decode()
+    m = re.search(r"^backup_mx[ \t]*=[ \t]*(.*)$", text, re.M)
+    return m.group(1).split() if m else []
+
+
+def mx_names(guest):
+    """Every name the guest's MX records and MTA-STS policy name, in order."""
+    return [guest.hostname] + backup_mx(guest)
