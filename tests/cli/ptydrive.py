@@ -64,7 +64,13 @@ def _shell(slave, argv, report):
             os.close(go_w)
             os.setpgid(0, 0)
             os.read(go_r, 1)   # until it is the foreground group
-            signal.signal(signal.SIGTTOU, signal.SIG_DFL)
+            # the dispositions a shell gives a foreground job: a harness
+            # started in the background of a non-interactive shell (or by
+            # nohup) has SIGINT, SIGQUIT and SIGHUP ignored, and an
+            # ignored signal stays ignored across exec
+            for sig in (signal.SIGTTOU, signal.SIGINT, signal.SIGQUIT,
+                        signal.SIGHUP, signal.SIGTERM, signal.SIGTSTP):
+                signal.signal(sig, signal.SIG_DFL)
             for fd in (0, 1, 2):
                 os.dup2(slave, fd)
             os.execvp(argv[0], argv)
