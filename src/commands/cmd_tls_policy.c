@@ -8,7 +8,8 @@
  * connection on standard input and output.  Postfix asks
  * (socketmap_table(5)) "dane DOMAIN" for each destination domain; the
  * answer comes from tls_policy_decide() (core/tls_policy.h) with
- * DNSSEC-validated lookups through unbound (lib/dnssec.h):
+ * DNSSEC-validated lookups through unbound (dnsq_lookup_authentic,
+ * lib/dnsq.h):
  *
  *	OK dane           the domain has validated TLSA records: DANE
  *	NOTFOUND          the next map (MTA-STS), then the default level
@@ -30,7 +31,6 @@
 #include "commands/commands.h"
 #include "core/tls_policy.h"
 #include "lib/diag.h"
-#include "lib/dnssec.h"
 #include "lib/socketmap.h"
 #include "lib/str.h"
 #include "lib/validate.h"
@@ -52,7 +52,7 @@ static bool lookup(void *ctx, const char *name, int type,
 		   struct dnsq_answer *a, bool *authentic)
 {
 	(void)ctx;
-	return dnssec_lookup(name, type, a, authentic);
+	return dnsq_lookup_authentic(name, type, a, authentic);
 }
 
 static bool write_all(const char *p, size_t n)

@@ -29,7 +29,7 @@
  *
  * The DNS is a callback, so the decision is tested without a network
  * (tests/unit/test_tls_policy.c); "vmailctl tls-policy" gives it
- * dnssec_lookup() (lib/dnssec.h).
+ * dnsq_lookup_authentic() (lib/dnsq.h).
  */
 #ifndef VMAIL_TLS_POLICY_H
 #define VMAIL_TLS_POLICY_H
@@ -42,7 +42,7 @@
 /* At most this many MX hosts are asked for TLSA records. */
 #define TLS_POLICY_MAX_MX 10
 
-/* One lookup: fills *a and *authentic (see dnssec_lookup); false only
+/* One lookup: fills *a and *authentic (see dnsq_lookup_authentic); false only
  * when memory ran out. */
 typedef bool tls_policy_lookup_fn(void *ctx, const char *name, int type,
 				  struct dnsq_answer *a, bool *authentic);

@@ -24,6 +24,9 @@
 #include "lib/diag.h"
 #include "lib/dnsq.h"
 
+#define ANSWER_MAX 65536
+#define EDNS_UDP_SIZE 1232
+
 const char *dnsq_type_name(int type, char *buf, size_t size)
 {
 	switch (type) {
@@ -265,7 +268,36 @@ static void use_test_server(struct __res_state *st)
 	st->nscount = 1;
 }
 
-bool dnsq_lookup(const char *name, int type, struct dnsq_answer *a)
+/* Append an OPT record (RFC 6891) to the query q[*len]: root name,
+ * type 41, class = UDP size, TTL 0, no data; ARCOUNT + 1. */
+static bool add_opt(unsigned char *q, int *len, size_t size)
+{
+	static const unsigned char opt[] = {
+		0, 0, 41, EDNS_UDP_SIZE >> 8, EDNS_UDP_SIZE & 0xff,
+		0, 0, 0, 0, 0, 0
+	};
+	unsigned ar;
+
+	if (*len < NS_HFIXEDSZ || (size_t)*len + sizeof opt > size)
+		return false;
+	memcpy(q + *len, opt, sizeof opt);
+	*len += (int)sizeof opt;
+	ar = (unsigned)(q[10] << 8 | q[11]) + 1;
+	q[10] = (unsigned char)(ar >> 8);
+	q[11] = (unsigned char)ar;
+	return true;
+}
+
+/*
+ * The one lookup of both entry points: res_nmkquery() and res_nsend() on
+ * a private resolver state (res_ninit), so nothing leaks into other
+ * lookups.  With authentic, the query also gets the AD bit (asking for
+ * the verdict) and an EDNS0 OPT record (room for TLSA answers over UDP;
+ * TCP when truncated anyway), and the state RES_TRUSTAD, without which
+ * glibc clears the bit in answers.
+ */
+static bool lookup(const char *name, int type, struct dnsq_answer *a,
+		   bool *authentic)
 {
 	struct __res_state st;
 	unsigned char q[NS_PACKETSZ];
@@ -276,6 +308,8 @@ bool dnsq_lookup(const char *name, int type, struct dnsq_answer *a)
 
 	a->n = 0;
 	a->status = DNSQ_TIMEOUT;
+	if (authentic)
+		*authentic = false;
 	/* A final dot: the name as given, never searched. */
 	if (snprintf(fqdn, sizeof fqdn, "%s%s", name,
 		     name[0] && name[strlen(name) - 1] == '.' ? "" : ".") >=
@@ -290,20 +324,26 @@ bool dnsq_lookup(const char *name, int type, struct dnsq_answer *a)
 	}
 	st.retrans = 3;
 	st.retry = 2;
+#ifdef RES_TRUSTAD
+	if (authentic)
+		st.options |= RES_TRUSTAD;
+#endif
 	use_test_server(&st);
 	qlen = res_nmkquery(&st, ns_o_query, fqdn, ns_c_in, type, NULL, 0,
 			    NULL, q, sizeof q);
-	if (qlen < 0) {
+	if (qlen < NS_HFIXEDSZ || (authentic && !add_opt(q, &qlen, sizeof q))) {
 		res_nclose(&st);
 		a->status = DNSQ_BADMSG;   /* a name that cannot be asked */
 		return true;
 	}
-	if (!(ans = malloc(65536))) {
+	if (authentic)
+		q[3] |= 0x20;              /* AD: tell me if it validates */
+	if (!(ans = malloc(ANSWER_MAX))) {
 		res_nclose(&st);
 		vm_errno("out of memory");
 		return false;
 	}
-	n = res_nsend(&st, q, qlen, ans, 65536);
+	n = res_nsend(&st, q, qlen, ans, ANSWER_MAX);
 	res_nclose(&st);
 	if (n < 0) {
 		free(ans);
@@ -311,10 +351,25 @@ bool dnsq_lookup(const char *name, int type, struct dnsq_answer *a)
 		return true;
 	}
 	ok = dnsq_parse(ans, (size_t)n, type, a);
+	if (ok && authentic)
+		*authentic = n >= NS_HFIXEDSZ && (ans[3] & 0x20) &&
+			     (a->status == DNSQ_OK || a->status == DNSQ_NODATA ||
+			      a->status == DNSQ_NXDOMAIN);
 	free(ans);
 	if (!ok)
 		vm_errno("out of memory");
 	return ok;
+}
+
+bool dnsq_lookup(const char *name, int type, struct dnsq_answer *a)
+{
+	return lookup(name, type, a, NULL);
+}
+
+bool dnsq_lookup_authentic(const char *name, int type, struct dnsq_answer *a,
+			   bool *authentic)
+{
+	return lookup(name, type, a, authentic);
 }
 
 bool dnsq_reverse_name(const char *addr, char *out, size_t size)

@@ -1,8 +1,9 @@
 /*
  * dnsq.h - DNS lookups through the system resolver (libresolv, the
- * servers of /etc/resolv.conf), for "vmailctl check": the records of one
- * name and type as presentation-form strings, and whether the name
- * exists at all.
+ * servers of /etc/resolv.conf), for "vmailctl check" and "vmailctl
+ * tls-policy": the records of one name and type as presentation-form
+ * strings, whether the name exists at all, and (dnsq_lookup_authentic)
+ * whether the answer is DNSSEC-validated.
  *
  *	struct dnsq_answer a;
  *	dnsq_lookup("example.com", DNSQ_MX, &a);
@@ -88,6 +89,18 @@ bool dnsq_parse(const unsigned char *msg, size_t len, int type,
  * (printed); failures of DNS are a status.
  */
 bool dnsq_lookup(const char *name, int type, struct dnsq_answer *a);
+
+/*
+ * Like dnsq_lookup(), and *authentic is true when the resolver set the
+ * AD bit (RFC 6840 5.7): the answer, records or NODATA/NXDOMAIN, is
+ * DNSSEC-validated.  The bit means something only from a validating
+ * resolver this machine trusts: vmail's setup points resolv.conf at its
+ * own unbound (setup_resolver.c); glibc passes the bit on only with
+ * RES_TRUSTAD, which the private resolver state sets.  Used by
+ * "vmailctl tls-policy" (DANE needs validated answers).
+ */
+bool dnsq_lookup_authentic(const char *name, int type, struct dnsq_answer *a,
+			   bool *authentic);
 
 void dnsq_answer_free(struct dnsq_answer *a);
 
