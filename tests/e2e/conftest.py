@@ -118,6 +118,7 @@ def peer(guest):
         f"the peer guest {name} did not install (see its install log)"
     p = Guest(name)
     assert p.kind == "peer", p
+    dnssec.prepare(p)
     antivirus.prepare(p)
     spamfilter.prepare(p)
     return p

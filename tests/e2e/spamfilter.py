@@ -2,10 +2,12 @@
 
 prepare(guest) puts the test-environment overrides of tests/e2e/rspamd-override/
 into the guest's /etc/rspamd/override.d/ (see the comments there: rspamd
-asks the tests' own DNS server) and reloads rspamd. "@HOST_IP@" in them
-becomes the harness's address on the bridge, "@CLIENT2_IP@" the second
-client address, "@DNS_IP@" the test DNS server's, "@SERVERS@" the
-addresses of the vmail servers of the test world (SERVER_IPS).
+asks the guest's own resolver, or the tests' DNS server where there is
+none) and reloads rspamd. "@HOST_IP@" in them becomes the harness's
+address on the bridge, "@CLIENT2_IP@" the second client address,
+"@DNS_IP@" the test DNS server's, "@NAMESERVER@" the resolver rspamd
+asks (nameserver(guest)), "@SERVERS@" the addresses of the vmail servers
+of the test world (SERVER_IPS).
 conftest.py calls it once per guest before any test runs.
 
 settings(guest, "antivirus", enabled="no") changes a section of vmail.conf
@@ -81,6 +83,13 @@ def reload(guest):
     wait_workers_replaced(guest, old)
 
 
+def nameserver(guest):
+    """The resolver rspamd asks: unbound on 127.0.0.1 where vmail runs it
+    (systemd guests, as on a real server: the signed test zone resolves
+    and validates), the test DNS server where it does not."""
+    return "127.0.0.1" if guest.systemd else DNS_IP
+
+
 def prepare(guest):
     changed = False
     for name in sorted(os.listdir(OVERRIDE_SRC)):
@@ -88,6 +97,7 @@ def prepare(guest):
             data = (f.read().replace(b"@HOST_IP@", HOST_IP.encode())
                     .replace(b"@CLIENT2_IP@", CLIENT2_IP.encode())
                     .replace(b"@DNS_IP@", DNS_IP.encode())
+                    .replace(b"@NAMESERVER@", nameserver(guest).encode())
                     .replace(b"@SERVERS@", ", ".join(
                         f'"{ip}"' for ip in SERVER_IPS).encode()))
         path = f"{OVERRIDE_DIR}/{name}"

@@ -6,35 +6,49 @@ leaves without the user's client address or EHLO name, and without the
 client's software, in any header (checked on the receiving server).
 
 Server A is the main guest of the suite (mail.example.com, .12 or .13),
-with a domain of its own made for the test (srv-RANDOM.example.net: MX
-mx.srv-RANDOM.example.net with the guest's address, SPF of that address,
-DKIM as "vmailctl dkim show" prints it, DMARC p=reject). Server B is the
-peer of the suite (peer-SUITE.example.org, published by tests/e2e/run
-after its install). Both guests have forward-confirmed reverse DNS. The
+with a domain of its own made for the test (srv-RANDOM.dnssec.test: MX
+mx.srv-RANDOM.dnssec.test with the guest's address, SPF of that address,
+DKIM as "vmailctl dns" prints it, DMARC p=reject, TLSA of the MX).
+Server B is the peer of the suite (peer-SUITE.example.org, published by
+tests/e2e/run after its install). Both guests have forward-confirmed reverse DNS. The
 user's client is the harness (198.18.N.1, rDNS client.example.net) with
 an EHLO name made for the test.
 
-TLS: the mail goes over STARTTLS between the servers (the receiving
-Postfix's Received says "with ESMTPS", the sending one logs the TLS
-connection). Both servers have self-signed certificates, so the sending
-Postfix ("smtp_tls_security_level = may") encrypts without verifying:
-"TLS used", not "TLS verified" (verification needs the CA certificates of
-pebble or DANE TLSA records; not part of this test)."""
+TLS, verified both ways, each way by one of the two mechanisms of
+outgoing mail:
+- A -> B by MTA-STS. The peer was installed with "install.sh --acme" (the
+  harness prepared its vmail.conf with an enforced MTA-STS policy and
+  DMARC p=reject), so its certificate comes from the test ACME CA
+  (pebble); its zone is what its "vmailctl dns" prints. Server A trusts
+  pebble's root for the test (as real servers trust Let's Encrypt's):
+  its MTA-STS resolver fetches the peer's policy over verified HTTPS,
+  and its Postfix logs "Verified TLS connection" to the peer (at the
+  opportunistic level it would log "Trusted" at best).
+- B -> A by DANE. Server A's test domain is under the DNSSEC-signed test
+  zone (srv-RANDOM.dnssec.test, served by knot), with a TLSA 3 1 1
+  record of the key server A serves on port 25: the peer's Postfix
+  validates it and logs "Verified TLS connection" to A."""
 
 import email
 import email.policy
 import email.utils
+import json
 import os
 import re
 import secrets
 import smtplib
+import ssl
 import time
 
 import authres
+import pytest
 
+import acmeca
+from dnssec import SignedDomain
 from mailclients import auth_plain, tls_context
-from testdns import ANY, query, remove_zone, wait_for, write_zone
+from testdns import query
 from vmail_guest import HOST_IP, token
+from web import get, parse_mta_sts
 
 MAP_DELAY = 15      # rspamd's file-map poll (3 s) with a margin
 HARNESS_RDNS = "client.example.net"   # the PTR of HOST_IP (tests/e2e/run)
@@ -63,25 +77,52 @@ def _assert_fcrdns(ip, name):
     assert ip in addrs, f"A of {name}: {rcode} {addrs} (expected {ip} among them)"
 
 
+RECORD = re.compile(r"^(\S+)\s+\d+\s+IN\s+(\S+)\s+(.*)$")
+PEBBLE_ROOT_IN_GUEST = "/usr/local/share/ca-certificates/vmail-e2e-pebble-root.crt"
+
+
+def _records(guest, domain):
+    """[(name, type, value)] of `vmailctl dns DOMAIN` on guest, names
+    without their trailing dot."""
+    text = guest.vmailctl("dns", domain).stdout.decode()
+    return [(m.group(1).rstrip("."), m.group(2), m.group(3))
+            for m in map(RECORD.match, text.splitlines()) if m]
+
+
+def _txt(value):
+    """A TXT value in presentation form ("..." "...") as one string."""
+    return "".join(re.findall(r'"((?:[^"\\]|\\.)*)"', value))
+
+
 def _publish_server_domain(guest, domain):
-    """The zone of server A's test domain: MX, A of the MX host, SPF,
-    DKIM (the guest's own record), DMARC p=reject."""
-    dkim = guest.vmailctl("dkim", "show", domain).stdout.decode().strip()
-    zone = "\n".join([
-        f"$ORIGIN {domain}.",
-        "$TTL 60",
-        f"@ IN SOA ns.example.net. hostmaster.{domain}. 1 3600 600 86400 60",
-        "@ IN NS ns.example.net.",
-        "@ IN MX 10 mx",
-        f"mx IN A {guest.ip}",
-        f'@ IN TXT "v=spf1 ip4:{guest.ip} -all"',
-        f'_dmarc IN TXT "v=DMARC1; p=reject; rua=mailto:postmaster@{domain}"',
-        dkim,
-        "",
-    ])
-    write_zone(domain, zone)
-    wait_for(f"_dmarc.{domain}", "TXT", ANY)
-    wait_for(domain, "MX", ANY)
+    """Server A's test domain in the signed zone: MX, A of the MX host,
+    SPF of the guest's address, DKIM (the record "vmailctl dns" prints),
+    DMARC p=reject, and the TLSA 3 1 1 of the key the guest serves on
+    port 25 (what a DANE-validating sender checks)."""
+    served = acmeca.served_cert(guest, 25, acmeca.issuing_root())
+    dkim = [(n, v) for n, t, v in _records(guest, domain.name)
+            if t == "TXT" and "._domainkey." in n]
+    assert len(dkim) == 1, f"DKIM records of {domain.name}: {dkim}"
+    domain.add("mx", "A", guest.ip)
+    domain.add("", "TXT", f'"v=spf1 ip4:{guest.ip} -all"')
+    domain.add("_dmarc", "TXT",
+               f'"v=DMARC1; p=reject; rua=mailto:postmaster@{domain.name}"')
+    domain.add(dkim[0][0][:-len(domain.name) - 1], "TXT", dkim[0][1])
+    domain.add("_25._tcp.mx", "TLSA", f"3 1 1 {served.tlsa}")
+    domain.add("", "MX", f"10 mx.{domain.name}.")
+
+
+@pytest.fixture
+def pebble_root(guest):
+    """Server A trusts the root pebble signs with, for the test (as a real
+    server trusts Let's Encrypt's through ca-certificates): Postfix's
+    smtp_tls_CApath and the MTA-STS resolver's HTTPS both use it."""
+    root = acmeca.issuing_root()
+    guest.run(["sh", "-c", f"cat > {PEBBLE_ROOT_IN_GUEST} && "
+               "update-ca-certificates >/dev/null"], input=root.encode())
+    yield root
+    guest.run(["sh", "-c", f"rm -f {PEBBLE_ROOT_IN_GUEST} && "
+               "update-ca-certificates --fresh >/dev/null"], check=False)
 
 
 def _message(sender, to, subject, extra=()):
@@ -197,61 +238,85 @@ def _check_received(receiver, sender, data, domain, user_address, ehlo):
 
 
 def test_900_world_is_real(guest, peer):
-    """The DNS of both servers looks like the internet's: MX, A, SPF,
-    DKIM (the peer's own key), DMARC, and forward-confirmed reverse DNS."""
+    """The peer looks like a real server on the internet: its DNS is what
+    its "vmailctl dns" prints (MX, SPF, DKIM of its own key, DMARC
+    p=reject from its vmail.conf, the MTA-STS id), both servers have
+    forward-confirmed reverse DNS, and its certificate, which install.sh
+    --acme got, is pebble's and names the hostname and the mta-sts. and
+    autoconfig. names of its domain, on every port."""
     d = peer.domain
-    rcode, mx = query(d, "MX")
-    assert mx == [f"10 {peer.hostname}."], f"MX of {d}: {rcode} {mx}"
+    recs = _records(peer, d)
+    want = {(n, t): v for n, t, v in recs if t in ("MX", "TXT")}
+    assert (d, "MX") in want and (f"_mta-sts.{d}", "TXT") in want, recs
+    for (name, rtype), value in want.items():
+        rcode, got = query(name, rtype)
+        expected = _txt(value) if rtype == "TXT" else value
+        assert got == [expected], \
+            f"{name} {rtype} in the test DNS: {rcode} {got}; vmailctl dns: {expected}"
+    assert want[(d, "MX")] == f"10 {peer.hostname}.", want
+    assert _txt(want[(f"_dmarc.{d}", "TXT")]).startswith("v=DMARC1; p=reject;"), want
     _assert_fcrdns(peer.ip, peer.hostname)
     _assert_fcrdns(guest.ip, guest.hostname)
-    _, txt = query(d, "TXT")
-    assert "v=spf1 mx -all" in txt, txt
-    _, dmarc = query(f"_dmarc.{d}", "TXT")
-    assert dmarc and dmarc[0].startswith("v=DMARC1; p=reject"), dmarc
-    shown = peer.vmailctl("dkim", "show", d).stdout.decode()
-    sel = re.match(r"(\S+)\._domainkey\.", shown).group(1)
-    _, dkim = query(f"{sel}._domainkey.{d}", "TXT")
-    value = "".join(re.findall(r'"([^"]*)"', shown))
-    assert dkim == [value], f"DKIM of {d} in DNS: {dkim}, vmailctl: {value}"
+
+    status = json.loads(peer.vmailctl("cert", "status", "--json").stdout)
+    assert status["acme"] and not status["self_signed"], status
+    assert status["last_run"] and status["last_run"]["result"] in ("issued", "current"), status
+    root = acmeca.issuing_root()
+    names = sorted([peer.hostname, f"mta-sts.{d}", f"autoconfig.{d}"])
+    for port, sni in ((25, peer.hostname), (465, peer.hostname), (993, peer.hostname),
+                      (443, f"mta-sts.{d}"), (443, f"autoconfig.{d}")):
+        served = acmeca.served_cert(peer, port, root, server_name=sni)
+        assert served.verified, f"[{peer.name}] port {port} ({sni}): {served.error}"
+        assert served.names == names, f"[{peer.name}] port {port}: {served}"
+
+    ctx = ssl.create_default_context(cadata=root)
+    policy = parse_mta_sts(get(peer, f"mta-sts.{d}", "/.well-known/mta-sts.txt",
+                               context=ctx).text())
+    assert policy["mode"] == "enforce" and policy["mx"] == [peer.hostname], policy
 
 
-def test_900_mail_and_reply_between_servers(guest, peer):
-    domain = f"srv-{token()}.example.net"
-    guest.vmailctl("domain", "add", domain)
+def test_900_mail_and_reply_between_servers(guest, peer, pebble_root):
+    domain = SignedDomain("srv")
+    guest.vmailctl("domain", "add", domain.name)
     try:
         _publish_server_domain(guest, domain)
-        alice = guest.add_user("alice", domain=domain)
+        alice = guest.add_user("alice", domain=domain.name)
         bob = peer.add_user("bob", domain=peer.domain)
-        _wait_signed(guest, alice, domain)
+        _wait_signed(guest, alice, domain.name)
 
         # A -> B: alice, logged in on A from her laptop, writes to bob.
         ehlo_a = f"laptop-{token()}.home.example.net"
         msg, marker = _message(alice.address, bob.address, "between servers")
+        seen_a = len(guest.read("/var/log/mail.log"))
         _submit(guest, alice, bob.address, msg, ehlo_a)
         _, data = peer.wait_for_message(bob.address, marker, timeout=90)
         path, _ = peer.find_message(bob.address, marker)
         assert not path.startswith(".Junk"), f"[{peer.name}] filed as {path}"
-        _check_received(peer, guest, data, domain, alice.address, ehlo_a)
-        log = guest.read("/var/log/mail.log")
-        assert re.search(r"(Untrusted|Trusted|Verified|Anonymous) TLS connection "
-                         rf"established to {re.escape(peer.hostname)}\[{re.escape(peer.ip)}\]:25",
-                         log), f"[{guest.name}] no TLS connection to {peer.hostname} logged"
+        _check_received(peer, guest, data, domain.name, alice.address, ehlo_a)
+        log = guest.read("/var/log/mail.log")[seen_a:]
+        assert re.search(r"Verified TLS connection established to "
+                         rf"{re.escape(peer.hostname)}\[{re.escape(peer.ip)}\]:25",
+                         log), \
+            f"[{guest.name}] no verified TLS connection to {peer.hostname} logged " \
+            "(MTA-STS enforce, pebble's certificate)"
 
         # B -> A: bob replies from his machine, through his server.
         ehlo_b = f"phone-{token()}.mobile.example.org"
         reply, rmarker = _message(bob.address, alice.address, "Re: between servers",
-                                  extra=[f"In-Reply-To: <{marker}@{domain}>"])
+                                  extra=[f"In-Reply-To: <{marker}@{domain.name}>"])
+        seen_b = len(peer.read("/var/log/mail.log"))
         _submit(peer, bob, alice.address, reply, ehlo_b)
         _, rdata = guest.wait_for_message(alice.address, rmarker, timeout=90)
         path, _ = guest.find_message(alice.address, rmarker)
         assert not path.startswith(".Junk"), f"[{guest.name}] filed as {path}"
         _check_received(guest, peer, rdata, peer.domain, bob.address, ehlo_b)
-        log = peer.read("/var/log/mail.log")
-        assert re.search(r"(Untrusted|Trusted|Verified|Anonymous) TLS connection "
-                         rf"established to mx\.{re.escape(domain)}\[{re.escape(guest.ip)}\]:25",
-                         log), f"[{peer.name}] no TLS connection to mx.{domain} logged"
+        log = peer.read("/var/log/mail.log")[seen_b:]
+        assert re.search(r"Verified TLS connection established to "
+                         rf"mx\.{re.escape(domain.name)}\[{re.escape(guest.ip)}\]:25",
+                         log), \
+            f"[{peer.name}] no verified TLS connection to mx.{domain.name} logged (DANE)"
     finally:
-        remove_zone(domain)
+        domain.remove()
 
 
 def test_900_docs_postmap_command(guest):
