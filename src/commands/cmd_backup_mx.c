@@ -48,6 +48,7 @@
 #include "lib/diag.h"
 #include "lib/file.h"
 #include "lib/output.h"
+#include "lib/privdrop.h"
 #include "lib/secret.h"
 #include "lib/service.h"
 #include "lib/str.h"
@@ -339,47 +340,73 @@ static void peer_name(int fd, char *out, size_t size)
 	vm_strlcpy(out, addr, size);
 }
 
-/* The backup (of cfg->backup_mx) whose token is tok, into host; false if
- * none. */
-static bool token_owner(const struct vm_config *cfg, const char *tok,
-			char *host, size_t size)
+/* The tokens of the backups of cfg->backup_mx, read while still root. */
+#define SERVE_MAX_BACKUPS 16
+
+struct backup_token {
+	char host[VM_DOMAIN_MAX + 1];
+	char token[TOKEN_LEN + 1];
+};
+
+static size_t load_tokens(const struct vm_config *cfg,
+			  struct backup_token *t, size_t max)
 {
-	char dir[600], path[900], want[TOKEN_LEN + 1];
-	bool found = false;
+	char dir[600], path[900];
+	size_t n = 0;
 
 	if (!etc_path(dir, sizeof dir, "tokens"))
-		return false;
-	for (const char *p = cfg->backup_mx; *p;) {
-		char name[VM_DOMAIN_MAX + 1];
+		return 0;
+	for (const char *p = cfg->backup_mx; *p && n < max;) {
 		size_t w;
 
 		while (*p == ' ')
 			p++;
 		w = strcspn(p, " ");
-		if (w && w < sizeof name) {
-			memcpy(name, p, w);
-			name[w] = '\0';
-			if (vm_snprintf(path, sizeof path, "%s/%s", dir, name) &&
-			    read_token(path, want) > 0 &&
-			    CRYPTO_memcmp(want, tok, TOKEN_LEN) == 0 && !found) {
-				found = true;
-				vm_strlcpy(host, name, size);
-			}
+		if (w && w < sizeof t[n].host) {
+			memcpy(t[n].host, p, w);
+			t[n].host[w] = '\0';
+			if (vm_snprintf(path, sizeof path, "%s/%s", dir,
+					t[n].host) &&
+			    read_token(path, t[n].token) > 0)
+				n++;
 		}
 		p += w;
 	}
-	vm_explicit_bzero(want, sizeof want);
+	return n;
+}
+
+/* The backup whose token is tok, or NULL.  Every token is compared, in
+ * constant time each. */
+static const char *token_owner(const struct backup_token *t, size_t n,
+			       const char *tok)
+{
+	const char *found = NULL;
+
+	for (size_t i = 0; i < n; i++)
+		if (CRYPTO_memcmp(t[i].token, tok, TOKEN_LEN) == 0 && !found)
+			found = t[i].host;
 	return found;
 }
 
+/*
+ * One connection, privilege-separated in time: as root (with no
+ * capability but CAP_SETUID/CAP_SETGID, vmail-backup-mx@.service) it
+ * reads what only root may read - the settings, the backups' tokens,
+ * the TLS key, the directory, turned into the list - before a byte
+ * comes from the peer; then it becomes RECIPIENT_SERVE_USER, and only then does
+ * the TLS handshake and reads the token line.
+ */
 static int bmx_serve(int argc, char **argv)
 {
-	char line[16 + TOKEN_LEN], why[512], peer[INET6_ADDRSTRLEN], host[256];
+	char line[16 + TOKEN_LEN], why[512], peer[INET6_ADDRSTRLEN];
+	struct backup_token tokens[SERVE_MAX_BACKUPS];
+	size_t ntokens;
+	const char *host;
 	struct vm_config cfg;
 	struct tlsconn *c;
 	struct store *s;
 	struct vm_buf b = VM_BUF_INIT;
-	enum store_status st;
+	bool listed = false;
 	int ret = cmd_parse_help_only("backup-mx serve", argc, argv,
 				      serve_usage);
 
@@ -393,43 +420,47 @@ static int bmx_serve(int argc, char **argv)
 		       "backup_mx)", peer);
 		return VM_EXIT_FAIL;
 	}
-	c = tlsconn_accept(STDIN_FILENO, cfg.tls_cert, cfg.tls_key, 10, why,
+	ntokens = load_tokens(&cfg, tokens, SERVE_MAX_BACKUPS);
+	if ((s = cmd_open_store_existing(&cfg))) {
+		listed = recipient_list_text(s, &b) == STORE_OK && !b.nomem;
+		store_close(s);
+	}
+	if (!listed)
+		vm_err("cannot list the directory for the backups");
+	c = tlsconn_server(STDIN_FILENO, cfg.tls_cert, cfg.tls_key, 10, why,
 			   sizeof why);
+	if (!c || !vm_drop_privileges(RECIPIENT_SERVE_USER, why, sizeof why)) {
+		vm_err("%s: %s", peer, why);
+		ret = VM_EXIT_FAIL;
+		goto out;
+	}
 	/* A client's failure (no TLS, a wrong token) is logged and is not
 	 * ours: exit 0, so that a port scanner leaves no failed unit. */
-	if (!c) {
+	ret = VM_EXIT_OK;
+	if (!tlsconn_handshake(c, why, sizeof why)) {
 		vm_err("%s: %s", peer, why);
-		return VM_EXIT_OK;
+		goto out;
 	}
 	if (!tlsconn_read_line(c, line, sizeof line) ||
 	    strncmp(line, "LIST ", 5) || !valid_hex(line + 5, TOKEN_LEN) ||
-	    !token_owner(&cfg, line + 5, host, sizeof host)) {
-		vm_explicit_bzero(line, sizeof line);
+	    !(host = token_owner(tokens, ntokens, line + 5))) {
 		vm_err("%s: refused: no valid token", peer);
 		sleep(1);   /* no fast guessing (the token is 256 bits anyway) */
 		tlsconn_write(c, "NO unknown token\n", 17);
-		tlsconn_close(c);
-		return VM_EXIT_OK;
+		goto out;
 	}
-	vm_explicit_bzero(line, sizeof line);
-	if (!(s = cmd_open_store_existing(&cfg))) {
+	if (!listed) {
 		tlsconn_write(c, "NO the primary cannot read its directory\n", 41);
-		tlsconn_close(c);
-		return VM_EXIT_FAIL;
+		ret = VM_EXIT_FAIL;
+		goto out;
 	}
-	st = recipient_list_text(s, &b);
-	store_close(s);
-	if (st != STORE_OK || b.nomem) {
-		vm_err("%s: cannot list the directory", host);
-		tlsconn_write(c, "NO the primary cannot read its directory\n", 41);
-		vm_buf_free(&b);
-		tlsconn_close(c);
-		return VM_EXIT_FAIL;
-	}
-	ret = tlsconn_write(c, "OK\n", 3) && tlsconn_write(c, b.data, b.len) ?
-		VM_EXIT_OK : VM_EXIT_FAIL;
+	if (!tlsconn_write(c, "OK\n", 3) || !tlsconn_write(c, b.data, b.len))
+		ret = VM_EXIT_FAIL;
 	fprintf(stderr, "vmailctl: sent the recipient list (%zu bytes) to "
 		"%s (%s)\n", b.len, host, peer);
+out:
+	vm_explicit_bzero(line, sizeof line);
+	vm_explicit_bzero(tokens, sizeof tokens);
 	vm_buf_free(&b);
 	tlsconn_close(c);
 	return ret;

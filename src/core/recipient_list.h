@@ -36,6 +36,10 @@
 #define RECIPIENT_LIST_MAGIC "vmail-recipients 1"
 /* Where the primary serves it (TLS; vmail-backup-mx.socket). */
 #define RECIPIENT_LIST_PORT "8025"
+/* The primary's "backup-mx serve" reads its secrets and the directory as
+ * root, then becomes this system user (lib/privdrop.h) before it reads a
+ * byte from the network; setup creates it. */
+#define RECIPIENT_SERVE_USER "_vmail-bmx"
 /* Where a backup keeps it: the two maps of main.cf (relay_domains,
  * relay_recipient_maps, both texthash:) and the list as received. */
 #define RECIPIENT_LIST_DIR "/var/lib/vmail/backup-mx"

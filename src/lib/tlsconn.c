@@ -71,7 +71,7 @@ static struct tlsconn *conn_new(bool server, char *why, size_t whylen)
 	return c;
 }
 
-struct tlsconn *tlsconn_accept(int fd, const char *cert, const char *key,
+struct tlsconn *tlsconn_server(int fd, const char *cert, const char *key,
 			       int timeout, char *why, size_t whylen)
 {
 	struct tlsconn *c = conn_new(true, why, whylen);
@@ -82,9 +82,29 @@ struct tlsconn *tlsconn_accept(int fd, const char *cert, const char *key,
 	set_timeouts(fd, timeout);
 	if (SSL_CTX_use_certificate_chain_file(c->ctx, cert) != 1 ||
 	    SSL_CTX_use_PrivateKey_file(c->ctx, key, SSL_FILETYPE_PEM) != 1 ||
-	    !(c->ssl = SSL_new(c->ctx)) || SSL_set_fd(c->ssl, fd) != 1 ||
-	    SSL_accept(c->ssl) != 1) {
+	    !(c->ssl = SSL_new(c->ctx)) || SSL_set_fd(c->ssl, fd) != 1) {
 		vm_why(why, whylen, "TLS: %s", ssl_reason());
+		tlsconn_close(c);
+		return NULL;
+	}
+	return c;
+}
+
+bool tlsconn_handshake(struct tlsconn *c, char *why, size_t whylen)
+{
+	if (SSL_accept(c->ssl) != 1) {
+		vm_why(why, whylen, "TLS: %s", ssl_reason());
+		return false;
+	}
+	return true;
+}
+
+struct tlsconn *tlsconn_accept(int fd, const char *cert, const char *key,
+			       int timeout, char *why, size_t whylen)
+{
+	struct tlsconn *c = tlsconn_server(fd, cert, key, timeout, why, whylen);
+
+	if (c && !tlsconn_handshake(c, why, whylen)) {
 		tlsconn_close(c);
 		return NULL;
 	}

@@ -4,6 +4,11 @@
  * primary serves on a socket systemd hands it and the backup fetches.
  *
  *   server:  c = tlsconn_accept(0, cert, key, 10, why, sizeof why);
+ *            or, to read the key before dropping privileges and speak
+ *            to the peer only after (privdrop.h):
+ *            c = tlsconn_server(0, cert, key, 10, why, sizeof why);
+ *            vm_drop_privileges(...);
+ *            tlsconn_handshake(c, why, sizeof why);
  *   client:  c = tlsconn_connect(host, port, pin, 20, why, sizeof why);
  *            tlsconn_write(c, ...); tlsconn_read_line(c, ...);
  *            text = tlsconn_read_all(c, max, &len, why, sizeof why);
@@ -29,6 +34,12 @@ struct tlsconn;
 
 struct tlsconn *tlsconn_accept(int fd, const char *cert, const char *key,
 			       int timeout, char *why, size_t whylen);
+/* tlsconn_accept() in two steps: the certificate and key loaded, no byte
+ * read from fd yet; then the handshake (on failure c stays to be
+ * closed). */
+struct tlsconn *tlsconn_server(int fd, const char *cert, const char *key,
+			       int timeout, char *why, size_t whylen);
+bool tlsconn_handshake(struct tlsconn *c, char *why, size_t whylen);
 struct tlsconn *tlsconn_connect(const char *host, const char *port,
 				const char *pin, int timeout, char *why,
 				size_t whylen);

@@ -136,6 +136,9 @@ struct setup {
  * directories. */
 bool setup_etc_dirs(const struct setup *st);
 bool setup_vmail_user(struct setup *st);
+/* A system user with a group of its own, no home, no login (created if
+ * missing); false if that fails or the user is root. */
+bool setup_service_user(const char *name, const char *comment);
 bool setup_directories(struct setup *st);
 /* Step 3: the directory database (setup_database.c). */
 bool setup_database(struct setup *st);

@@ -146,6 +146,10 @@ bool setup_backup_mx_units(const struct setup *st)
 
 	if (!service_have_systemd())
 		return true;
+	/* what "backup-mx serve" becomes before it reads from the network */
+	if (serve && !setup_service_user(RECIPIENT_SERVE_USER,
+					 "vmail recipient list for backup MX"))
+		return false;
 	if ((serve ? service_unit_enable("vmail-backup-mx.socket") :
 		     service_unit_disable("vmail-backup-mx.socket")) < 0)
 		return false;

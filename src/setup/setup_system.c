@@ -3,6 +3,10 @@
  * and group that own all mail, and the directories vmail uses.
  *
  *   vmail:vmail        system user and group, home /var/vmail, no login
+ *   service users      setup_service_user(): a system user and its own
+ *                      group, no home, no login, owning nothing - what
+ *                      a network-facing process of ours becomes after
+ *                      reading its secrets (lib/privdrop.h)
  *   /etc/vmail         0755 root   settings (vmail.conf)
  *   /etc/vmail/local   0755 root   the administrator's overrides
  *   /etc/vmail/tls     0755 root   certificate (0644) and key (0600)
@@ -32,13 +36,13 @@
 #define NOLOGIN "/usr/sbin/nologin"
 
 /* Run a user-management program; report failure with its name. */
-static bool run_tool(const char *const argv[])
+static bool run_tool(const char *const argv[], const char *user)
 {
 	int rc = vm_run(argv, NULL, NULL);
 
 	if (rc != 0) {
 		vm_err("'%s' failed (exit %d) while creating the %s user",
-		       argv[0], rc, VMAIL_USER);
+		       argv[0], rc, user);
 		return false;
 	}
 	return true;
@@ -51,7 +55,7 @@ static bool ensure_group(void)
 	if (getgrnam(VMAIL_USER))
 		return true;
 	vm_progress("Creating the group %s", VMAIL_USER);
-	return run_tool(argv);
+	return run_tool(argv, VMAIL_USER);
 }
 
 static bool ensure_user(const char *home)
@@ -65,7 +69,28 @@ static bool ensure_user(const char *home)
 	if (getpwnam(VMAIL_USER))
 		return true;
 	vm_progress("Creating the user %s", VMAIL_USER);
-	return run_tool(argv);
+	return run_tool(argv, VMAIL_USER);
+}
+
+bool setup_service_user(const char *name, const char *comment)
+{
+	const char *argv[] = { "useradd", "--system", "--user-group",
+			       "--home-dir", "/nonexistent", "--no-create-home",
+			       "--shell", NOLOGIN, "--comment", comment, name,
+			       NULL };
+	struct passwd *pw;
+
+	if (!(pw = getpwnam(name))) {
+		vm_progress("Creating the user %s", name);
+		if (!run_tool(argv, name))
+			return false;
+		pw = getpwnam(name);
+	}
+	if (!pw || pw->pw_uid == 0 || pw->pw_gid == 0) {
+		vm_err("the user %s is missing or is root", name);
+		return false;
+	}
+	return true;
 }
 
 bool setup_vmail_user(struct setup *st)

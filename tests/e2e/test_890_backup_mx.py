@@ -271,6 +271,38 @@ def test_896_list_needs_the_token(trio):
     assert b"vmail-backup-mx" not in failed, failed
 
 
+def test_898_serve_waits_for_the_network_unprivileged(trio):
+    """Privilege separation: "backup-mx serve" reads its secrets and the
+    directory as root, then becomes _vmail-bmx before it reads a byte from
+    the network. A client that connects and sends nothing finds it
+    waiting for the TLS handshake as _vmail-bmx (real, effective, saved
+    and file-system IDs), with no capability and no group but its own."""
+    import socket
+    _, primary, _ = trio
+    pw = primary.run(["getent", "passwd", "_vmail-bmx"]).stdout.decode().split(":")
+    uid, gid = pw[2], pw[3]
+    assert uid != "0" and gid != "0", pw
+    with socket.create_connection((primary.ip, 8025), timeout=30):
+        deadline = time.monotonic() + 10
+        while True:
+            pids = primary.run(["pgrep", "-f", "vmailctl backup-mx serve"],
+                               check=False).stdout.decode().split()
+            status = [primary.read(f"/proc/{p}/status") for p in pids]
+            status = [st for st in status if st]
+            if status and all(re.search(rf"^Uid:\t{uid}\t{uid}\t{uid}\t{uid}$", st, re.M)
+                              for st in status):
+                break
+            assert time.monotonic() < deadline, \
+                f"serve does not wait as _vmail-bmx ({uid}): {status}"
+            time.sleep(0.2)
+        for st in status:
+            assert re.search(rf"^Gid:\t{gid}\t{gid}\t{gid}\t{gid}$", st, re.M), st
+            assert re.search(rf"^Groups:\t{gid} ?$", st, re.M), st
+            for cap in ("CapInh", "CapPrm", "CapEff", "CapAmb"):
+                assert re.search(rf"^{cap}:\t0+$", st, re.M), (cap, st)
+            assert re.search(r"^NoNewPrivs:\t1$", st, re.M), st
+
+
 def test_897_handover_only_to_the_pinned_key(trio, domain):
     """The backup hands mail over only to the primary's pinned key: with
     another pin in its TLS policy the mail stays queued (never sent
