@@ -27,7 +27,9 @@ outgoing mail:
 - B -> A by DANE. Server A's test domain is under the DNSSEC-signed test
   zone (srv-RANDOM.dnssec.test, served by knot), with a TLSA 3 1 1
   record of the key server A serves on port 25: the peer's Postfix
-  validates it and logs "Verified TLS connection" to A."""
+  validates it and logs "Verified TLS connection" to A. Server A's
+  certificate comes from pebble too, for the duration of the test
+  (acmeca.acme_on, which restores the self-signed one after)."""
 
 import email
 import email.policy
@@ -276,47 +278,53 @@ def test_900_world_is_real(guest, peer):
 
 
 def test_900_mail_and_reply_between_servers(guest, peer, pebble_root):
-    domain = SignedDomain("srv")
-    guest.vmailctl("domain", "add", domain.name)
-    try:
-        _publish_server_domain(guest, domain)
-        alice = guest.add_user("alice", domain=domain.name)
-        bob = peer.add_user("bob", domain=peer.domain)
-        _wait_signed(guest, alice, domain.name)
+    # Server A's certificate comes from pebble as well, for the test (the
+    # names both main guests share are held meanwhile: acmeca.SharedNames).
+    with acmeca.acme_on(guest) as acme:
+        served = acmeca.served_cert(guest, 25, acme.root)
+        assert served.verified and guest.hostname in served.names, \
+            f"[{guest.name}] port 25 serves {served}: {served.error}"
+        domain = SignedDomain("srv")
+        guest.vmailctl("domain", "add", domain.name)
+        try:
+            _publish_server_domain(guest, domain)
+            alice = guest.add_user("alice", domain=domain.name)
+            bob = peer.add_user("bob", domain=peer.domain)
+            _wait_signed(guest, alice, domain.name)
 
-        # A -> B: alice, logged in on A from her laptop, writes to bob.
-        ehlo_a = f"laptop-{token()}.home.example.net"
-        msg, marker = _message(alice.address, bob.address, "between servers")
-        seen_a = len(guest.read("/var/log/mail.log"))
-        _submit(guest, alice, bob.address, msg, ehlo_a)
-        _, data = peer.wait_for_message(bob.address, marker, timeout=90)
-        path, _ = peer.find_message(bob.address, marker)
-        assert not path.startswith(".Junk"), f"[{peer.name}] filed as {path}"
-        _check_received(peer, guest, data, domain.name, alice.address, ehlo_a)
-        log = guest.read("/var/log/mail.log")[seen_a:]
-        assert re.search(r"Verified TLS connection established to "
-                         rf"{re.escape(peer.hostname)}\[{re.escape(peer.ip)}\]:25",
-                         log), \
-            f"[{guest.name}] no verified TLS connection to {peer.hostname} logged " \
-            "(MTA-STS enforce, pebble's certificate)"
+            # A -> B: alice, logged in on A from her laptop, writes to bob.
+            ehlo_a = f"laptop-{token()}.home.example.net"
+            msg, marker = _message(alice.address, bob.address, "between servers")
+            seen_a = len(guest.read("/var/log/mail.log"))
+            _submit(guest, alice, bob.address, msg, ehlo_a)
+            _, data = peer.wait_for_message(bob.address, marker, timeout=90)
+            path, _ = peer.find_message(bob.address, marker)
+            assert not path.startswith(".Junk"), f"[{peer.name}] filed as {path}"
+            _check_received(peer, guest, data, domain.name, alice.address, ehlo_a)
+            log = guest.read("/var/log/mail.log")[seen_a:]
+            assert re.search(r"Verified TLS connection established to "
+                             rf"{re.escape(peer.hostname)}\[{re.escape(peer.ip)}\]:25",
+                             log), \
+                f"[{guest.name}] no verified TLS connection to {peer.hostname} logged " \
+                "(MTA-STS enforce, pebble's certificate)"
 
-        # B -> A: bob replies from his machine, through his server.
-        ehlo_b = f"phone-{token()}.mobile.example.org"
-        reply, rmarker = _message(bob.address, alice.address, "Re: between servers",
-                                  extra=[f"In-Reply-To: <{marker}@{domain.name}>"])
-        seen_b = len(peer.read("/var/log/mail.log"))
-        _submit(peer, bob, alice.address, reply, ehlo_b)
-        _, rdata = guest.wait_for_message(alice.address, rmarker, timeout=90)
-        path, _ = guest.find_message(alice.address, rmarker)
-        assert not path.startswith(".Junk"), f"[{guest.name}] filed as {path}"
-        _check_received(guest, peer, rdata, peer.domain, bob.address, ehlo_b)
-        log = peer.read("/var/log/mail.log")[seen_b:]
-        assert re.search(r"Verified TLS connection established to "
-                         rf"mx\.{re.escape(domain.name)}\[{re.escape(guest.ip)}\]:25",
-                         log), \
-            f"[{peer.name}] no verified TLS connection to mx.{domain.name} logged (DANE)"
-    finally:
-        domain.remove()
+            # B -> A: bob replies from his machine, through his server.
+            ehlo_b = f"phone-{token()}.mobile.example.org"
+            reply, rmarker = _message(bob.address, alice.address, "Re: between servers",
+                                      extra=[f"In-Reply-To: <{marker}@{domain.name}>"])
+            seen_b = len(peer.read("/var/log/mail.log"))
+            _submit(peer, bob, alice.address, reply, ehlo_b)
+            _, rdata = guest.wait_for_message(alice.address, rmarker, timeout=90)
+            path, _ = guest.find_message(alice.address, rmarker)
+            assert not path.startswith(".Junk"), f"[{guest.name}] filed as {path}"
+            _check_received(guest, peer, rdata, peer.domain, bob.address, ehlo_b)
+            log = peer.read("/var/log/mail.log")[seen_b:]
+            assert re.search(r"Verified TLS connection established to "
+                             rf"mx\.{re.escape(domain.name)}\[{re.escape(guest.ip)}\]:25",
+                             log), \
+                f"[{peer.name}] no verified TLS connection to mx.{domain.name} logged (DANE)"
+        finally:
+            domain.remove()
 
 
 def test_900_docs_postmap_command(guest):
