@@ -268,12 +268,17 @@ bool recipient_pairing_parse(const char *line,
 
 /* ---- the maps -------------------------------------------------------- */
 
-static void put_map(const struct vm_strlist *l, const char *what,
-		    struct vm_buf *b)
+static void put_header(const char *what, struct vm_buf *b)
 {
 	vm_buf_printf(b, "# %s, from the primary's recipient list\n"
 		      "# Written by \"vmailctl backup-mx sync\"; do not edit.\n",
 		      what);
+}
+
+static void put_map(const struct vm_strlist *l, const char *what,
+		    struct vm_buf *b)
+{
+	put_header(what, b);
 	for (size_t i = 0; i < l->n; i++)
 		vm_buf_printf(b, "%s OK\n", l->v[i]);
 }
@@ -287,5 +292,12 @@ void recipient_list_domains_map(const struct recipient_list *l,
 void recipient_list_rcpts_map(const struct recipient_list *l,
 			      struct vm_buf *b)
 {
-	put_map(&l->rcpts, "relay_recipient_maps", b);
+	put_header("check_recipient_access", b);
+	/* access(5) form: an address as it is; a catch-all "@domain" as
+	 * the domain, which matches every address in it */
+	for (size_t i = 0; i < l->rcpts.n; i++) {
+		const char *r = l->rcpts.v[i];
+
+		vm_buf_printf(b, "%s OK\n", r[0] == '@' ? r + 1 : r);
+	}
 }

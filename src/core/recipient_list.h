@@ -7,7 +7,8 @@
  * sender (backscatter).  The primary sends it this list (vmailctl
  * backup-mx serve, over TLS, to a backup that presents its token; see
  * cmd_backup_mx.c and docs/backup-mx.md); the backup checks it and turns
- * it into Postfix's relay_domains and relay_recipient_maps.
+ * it into Postfix's relay_domains and a check_recipient_access map (an
+ * address not in it is verified with the primary: main.cf).
  *
  * The list is text, one record per line ('\n'), exactly:
  *
@@ -41,7 +42,7 @@
  * byte from the network; setup creates it. */
 #define RECIPIENT_SERVE_USER "_vmail-bmx"
 /* Where a backup keeps it: the two maps of main.cf (relay_domains,
- * relay_recipient_maps, both texthash:) and the list as received. */
+ * check_recipient_access, both texthash:) and the list as received. */
 #define RECIPIENT_LIST_DIR "/var/lib/vmail/backup-mx"
 #define RECIPIENT_LIST_DOMAINS "domains"
 #define RECIPIENT_LIST_RCPTS "recipients"
@@ -93,8 +94,10 @@ bool recipient_pairing_parse(const char *line,
 bool recipient_is_hex(const char *s, size_t len);
 
 /* The two Postfix "texthash:" maps of a parsed list, appended to b:
- * "KEY OK" per line (the domains for relay_domains, the addresses for
- * relay_recipient_maps), with a header comment. */
+ * "KEY OK" per line, with a header comment: the domains for
+ * relay_domains; the addresses for check_recipient_access (access(5):
+ * a catch-all "@example.com" becomes "example.com", which matches every
+ * address of the domain). */
 void recipient_list_domains_map(const struct recipient_list *l,
 				struct vm_buf *b);
 void recipient_list_rcpts_map(const struct recipient_list *l,

@@ -116,6 +116,13 @@ static void test_parse_round_trip_and_maps(void **state)
 	map = vm_buf_take(&b, NULL);
 	assert_non_null(strstr(map, "\nalice@example.com OK\nbob@example.com OK\n"));
 	free(map);
+	/* a catch-all in access(5) form: the domain */
+	assert_true(vm_strlist_add(&l.rcpts, "@example.org"));
+	recipient_list_rcpts_map(&l, &b);
+	map = vm_buf_take(&b, NULL);
+	assert_non_null(strstr(map, "\nbob@example.com OK\nexample.org OK\n"));
+	assert_null(strstr(map, "@example.org"));
+	free(map);
 	recipient_list_domains_map(&l, &b);
 	map = vm_buf_take(&b, NULL);
 	assert_non_null(strstr(map, "\nexample.com OK\nexample.org OK\n"));
