@@ -393,8 +393,8 @@ static const char *token_owner(const struct backup_token *t, size_t n,
  * capability but CAP_SETUID/CAP_SETGID, vmail-backup-mx@.service) it
  * reads what only root may read - the settings, the backups' tokens,
  * the TLS key, the directory, turned into the list - before a byte
- * comes from the peer; then it becomes RECIPIENT_SERVE_USER, and only then does
- * the TLS handshake and reads the token line.
+ * comes from the peer; then it becomes RECIPIENT_SERVE_USER, and only
+ * then does the TLS handshake and reads the token line.
  */
 static int bmx_serve(int argc, char **argv)
 {

@@ -307,6 +307,16 @@ def test_900_mail_and_reply_between_servers(guest, peer, pebble_root):
                              log), \
                 f"[{guest.name}] no verified TLS connection to {peer.hostname} logged " \
                 "(MTA-STS enforce, pebble's certificate)"
+            # ... and it was MTA-STS that asked for it: A's policy maps
+            # (vmailctl tls-policy first: no DANE for the unsigned domain)
+            for port, map_name, want in (("8462", "dane", None),
+                                         ("8461", "postfix", "secure match=")):
+                p = guest.run(["postmap", "-q", peer.domain,
+                               f"socketmap:inet:127.0.0.1:{port}:{map_name}"],
+                              check=False)
+                got = p.stdout.decode().strip()
+                assert (want in got) if want else (p.returncode == 1 and not got), \
+                    f"[{guest.name}] {map_name} policy of {peer.domain}: {p.returncode} {got!r}"
 
             # B -> A: bob replies from his machine, through his server.
             ehlo_b = f"phone-{token()}.mobile.example.org"
