@@ -239,6 +239,26 @@ def _check_received(receiver, sender, data, domain, user_address, ehlo):
     assert msg.get("X-Spam") is None, f"marked as spam:\n{head}"
 
 
+def _mail_between(sender, user, receiver, rcpt, domain, ehlo, mx, mx_ip,
+                  subject, extra=()):
+    """user, logged in on server sender from a machine saying ehlo, writes
+    to rcpt of server receiver: it arrives in the inbox as _check_received
+    wants it, and sender's Postfix logged a verified TLS connection to mx
+    (mx_ip) for it. Returns the message's marker."""
+    msg, marker = _message(user.address, rcpt.address, subject, extra=extra)
+    seen = len(sender.read("/var/log/mail.log"))
+    _submit(sender, user, rcpt.address, msg, ehlo)
+    _, data = receiver.wait_for_message(rcpt.address, marker, timeout=90)
+    path, _ = receiver.find_message(rcpt.address, marker)
+    assert not path.startswith(".Junk"), f"[{receiver.name}] filed as {path}"
+    _check_received(receiver, sender, data, domain, user.address, ehlo)
+    log = sender.read("/var/log/mail.log")[seen:]
+    assert re.search(r"Verified TLS connection established to "
+                     rf"{re.escape(mx)}\[{re.escape(mx_ip)}\]:25", log), \
+        f"[{sender.name}] no verified TLS connection to {mx} logged"
+    return marker
+
+
 def test_900_world_is_real(guest, peer):
     """The peer looks like a real server on the internet: its DNS is what
     its "vmailctl dns" prints (MX, SPF, DKIM of its own key, DMARC
@@ -292,21 +312,12 @@ def test_900_mail_and_reply_between_servers(guest, peer, pebble_root):
             bob = peer.add_user("bob", domain=peer.domain)
             _wait_signed(guest, alice, domain.name)
 
-            # A -> B: alice, logged in on A from her laptop, writes to bob.
-            ehlo_a = f"laptop-{token()}.home.example.net"
-            msg, marker = _message(alice.address, bob.address, "between servers")
-            seen_a = len(guest.read("/var/log/mail.log"))
-            _submit(guest, alice, bob.address, msg, ehlo_a)
-            _, data = peer.wait_for_message(bob.address, marker, timeout=90)
-            path, _ = peer.find_message(bob.address, marker)
-            assert not path.startswith(".Junk"), f"[{peer.name}] filed as {path}"
-            _check_received(peer, guest, data, domain.name, alice.address, ehlo_a)
-            log = guest.read("/var/log/mail.log")[seen_a:]
-            assert re.search(r"Verified TLS connection established to "
-                             rf"{re.escape(peer.hostname)}\[{re.escape(peer.ip)}\]:25",
-                             log), \
-                f"[{guest.name}] no verified TLS connection to {peer.hostname} logged " \
-                "(MTA-STS enforce, pebble's certificate)"
+            # A -> B: alice, logged in on A from her laptop, writes to bob;
+            # A's Postfix verified the peer's certificate (MTA-STS enforce,
+            # pebble's certificate) ...
+            marker = _mail_between(guest, alice, peer, bob, domain.name,
+                                   f"laptop-{token()}.home.example.net",
+                                   peer.hostname, peer.ip, "between servers")
             # ... and it was MTA-STS that asked for it: A's policy maps
             # (vmailctl tls-policy first: no DANE for the unsigned domain)
             for port, map_name, want in (("8462", "dane", None),
@@ -318,21 +329,12 @@ def test_900_mail_and_reply_between_servers(guest, peer, pebble_root):
                 assert (want in got) if want else (p.returncode == 1 and not got), \
                     f"[{guest.name}] {map_name} policy of {peer.domain}: {p.returncode} {got!r}"
 
-            # B -> A: bob replies from his machine, through his server.
-            ehlo_b = f"phone-{token()}.mobile.example.org"
-            reply, rmarker = _message(bob.address, alice.address, "Re: between servers",
-                                      extra=[f"In-Reply-To: <{marker}@{domain.name}>"])
-            seen_b = len(peer.read("/var/log/mail.log"))
-            _submit(peer, bob, alice.address, reply, ehlo_b)
-            _, rdata = guest.wait_for_message(alice.address, rmarker, timeout=90)
-            path, _ = guest.find_message(alice.address, rmarker)
-            assert not path.startswith(".Junk"), f"[{guest.name}] filed as {path}"
-            _check_received(guest, peer, rdata, peer.domain, bob.address, ehlo_b)
-            log = peer.read("/var/log/mail.log")[seen_b:]
-            assert re.search(r"Verified TLS connection established to "
-                             rf"mx\.{re.escape(domain.name)}\[{re.escape(guest.ip)}\]:25",
-                             log), \
-                f"[{peer.name}] no verified TLS connection to mx.{domain.name} logged (DANE)"
+            # B -> A: bob replies from his phone, through his server, whose
+            # Postfix verified A by DANE.
+            _mail_between(peer, bob, guest, alice, peer.domain,
+                          f"phone-{token()}.mobile.example.org",
+                          f"mx.{domain.name}", guest.ip, "Re: between servers",
+                          extra=[f"In-Reply-To: <{marker}@{domain.name}>"])
         finally:
             domain.remove()
 
