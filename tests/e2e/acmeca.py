@@ -272,9 +272,9 @@ def reload_daemons(guest):
 
 
 @contextlib.contextmanager
-def acme_on(guest, enable=True, hostname_ip=None):
-    """[tls] acme = yes with pebble as the CA, for the test; the shared
-    names held (SharedNames). Afterwards: ACME off, uacme's state gone,
+def acme_on(guest, enable=True, hostname_ip=None, directory=DIRECTORY):
+    """[tls] acme = yes with pebble (or the ACME server at directory) as
+    the CA, for the test; the shared names held (SharedNames). Afterwards: ACME off, uacme's state gone,
     the guest's own key and self-signed certificate back, the daemons
     reloaded."""
     trust_pebble(guest)
@@ -287,7 +287,7 @@ def acme_on(guest, enable=True, hostname_ip=None):
                 t0 = time.monotonic()
                 state.setup = guest.vmailctl(
                     "setup", "--acme", "admin@example.com",
-                    "--acme-directory", DIRECTORY)
+                    "--acme-directory", directory)
                 state.first_seconds = time.monotonic() - t0
             yield state
         finally:

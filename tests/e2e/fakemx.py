@@ -82,15 +82,16 @@ class MailCA:
                  "-addext", "keyUsage=critical,keyCertSign,cRLSign")
         self.n = 0
 
-    def issue(self, name):
-        """A certificate for name (its only subjectAltName), signed by
-        this CA."""
+    def issue(self, name, ip=None):
+        """A certificate for name (and the address ip, if given: its
+        subjectAltNames), signed by this CA."""
         self.n += 1
         base = os.path.join(self.dir, f"{self.n}-{name}")
         key, csr, cert = base + ".key", base + ".csr", base + ".pem"
         ext = base + ".ext"
         with open(ext, "w") as f:
-            f.write(f"subjectAltName=DNS:{name}\nextendedKeyUsage=serverAuth\n"
+            f.write(f"subjectAltName=DNS:{name}{f',IP:{ip}' if ip else ''}\n"
+                    "extendedKeyUsage=serverAuth\n"
                     "basicConstraints=CA:FALSE\n")
         _openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
                  "-nodes", "-keyout", key, "-out", csr, "-subj", f"/CN={name}")

@@ -6,14 +6,18 @@ Port 80 blocked: a firewall rule in the guest's network namespace
 TCP to port 80, so pebble's HTTP-01 validation cannot connect. "vmailctl
 cert renew" fails (exit 1) and says port 80 is unreachable; setup
 --acme only warns and succeeds. The hostname pointing elsewhere in DNS:
-refused before the CA is asked, saying DNS does not point here. In both
-cases every port still serves the self-signed certificate.
+refused before the CA is asked, saying DNS does not point here. The CA's rate
+limit (pebble has none: fakeacme.py answers every new order with 429
+rateLimited, as Let's Encrypt does): says the rate limit was hit and
+quotes the CA. In each case every port still serves the self-signed
+certificate.
 """
 
 import subprocess
 
 import acmeca
 from acmeca import acme_on, served_cert
+from fakeacme import RateLimitedCA
 
 PORTS = (25, 465, 993, 443)
 
@@ -78,4 +82,23 @@ def test_hostname_points_elsewhere(guest):
         assert f"DNS does not point here: {guest.hostname} points to " \
             f"{acmeca.PEBBLE_IP}, not to this server ({guest.ip})" in err, err
         assert acme.status()["self_signed"]
+        assert_self_signed(guest, acme.root)
+
+
+def test_rate_limited(guest):
+    with RateLimitedCA(guest) as ca, \
+            acme_on(guest, directory=ca.directory) as acme:
+        err = acme.setup.stderr.decode()
+        assert "rate limit was hit" in err, f"[{guest.name}] setup --acme said: {err}"
+        p, _ = acme.renew(check=False)
+        assert p.returncode == 1, p
+        err = p.stderr.decode()
+        print(f"[{guest.name}] renew said: {err.strip()}")
+        assert "the CA's rate limit was hit" in err and "too many certificates" in err, err
+        assert "the installed one stays" in err, err
+        assert ca.orders >= 2, f"the CA saw {ca.orders} orders"
+        st = acme.status()
+        assert st["self_signed"], st
+        assert st["last_run"]["result"] == "failed", st
+        assert "rate limit" in st["last_run"]["message"], st
         assert_self_signed(guest, acme.root)
