@@ -340,8 +340,9 @@ static void peer_name(int fd, char *out, size_t size)
 	vm_strlcpy(out, addr, size);
 }
 
-/* The tokens of the backups of cfg->backup_mx, read while still root. */
-#define SERVE_MAX_BACKUPS 16
+/* The tokens of the backups of cfg->backup_mx, read while still root
+ * ([server] backup_mx holds far fewer names than this). */
+#define SERVE_MAX_BACKUPS 64
 
 struct backup_token {
 	char host[VM_DOMAIN_MAX + 1];
@@ -356,13 +357,16 @@ static size_t load_tokens(const struct vm_config *cfg,
 
 	if (!etc_path(dir, sizeof dir, "tokens"))
 		return 0;
-	for (const char *p = cfg->backup_mx; *p && n < max;) {
+	for (const char *p = cfg->backup_mx; *p;) {
 		size_t w;
 
 		while (*p == ' ')
 			p++;
 		w = strcspn(p, " ");
-		if (w && w < sizeof t[n].host) {
+		if (w && n == max) {
+			vm_err("more than %zu backups in [server] backup_mx: "
+			       "'%.*s' is refused", max, (int)w, p);
+		} else if (w && w < sizeof t[n].host) {
 			memcpy(t[n].host, p, w);
 			t[n].host[w] = '\0';
 			if (vm_snprintf(path, sizeof path, "%s/%s", dir,
@@ -426,7 +430,7 @@ static int bmx_serve(int argc, char **argv)
 		store_close(s);
 	}
 	if (!listed)
-		vm_err("cannot list the directory for the backups");
+		vm_err("%s: cannot list the directory for the backups", peer);
 	c = tlsconn_server(STDIN_FILENO, cfg.tls_cert, cfg.tls_key, 10, why,
 			   sizeof why);
 	if (!c || !vm_drop_privileges(RECIPIENT_SERVE_USER, why, sizeof why)) {
@@ -454,10 +458,14 @@ static int bmx_serve(int argc, char **argv)
 		ret = VM_EXIT_FAIL;
 		goto out;
 	}
-	if (!tlsconn_write(c, "OK\n", 3) || !tlsconn_write(c, b.data, b.len))
+	if (!tlsconn_write(c, "OK\n", 3) || !tlsconn_write(c, b.data, b.len)) {
+		vm_err("%s (%s): the connection broke while sending the list",
+		       host, peer);
 		ret = VM_EXIT_FAIL;
-	fprintf(stderr, "vmailctl: sent the recipient list (%zu bytes) to "
-		"%s (%s)\n", b.len, host, peer);
+	} else {
+		fprintf(stderr, "vmailctl: sent the recipient list (%zu bytes) "
+			"to %s (%s)\n", b.len, host, peer);
+	}
 out:
 	vm_explicit_bzero(line, sizeof line);
 	vm_explicit_bzero(tokens, sizeof tokens);

@@ -12,8 +12,9 @@
  * The caller needs CAP_SETUID and CAP_SETGID (and nothing else: the
  * systemd unit gives exactly those).  Afterwards the real, effective and
  * saved IDs are the user's, the supplementary groups only its group,
- * and every capability is gone (effective, permitted, inheritable); the process cannot get root back (this
- * is checked: a setuid(0) that succeeds is a failure).
+ * and every capability is gone (effective, permitted, inheritable); the
+ * process cannot get root back (this is checked: a setuid(0) that
+ * succeeds is a failure).
  */
 #ifndef VMAIL_PRIVDROP_H
 #define VMAIL_PRIVDROP_H

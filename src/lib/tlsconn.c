@@ -99,18 +99,6 @@ bool tlsconn_handshake(struct tlsconn *c, char *why, size_t whylen)
 	return true;
 }
 
-struct tlsconn *tlsconn_accept(int fd, const char *cert, const char *key,
-			       int timeout, char *why, size_t whylen)
-{
-	struct tlsconn *c = tlsconn_server(fd, cert, key, timeout, why, whylen);
-
-	if (c && !tlsconn_handshake(c, why, whylen)) {
-		tlsconn_close(c);
-		return NULL;
-	}
-	return c;
-}
-
 /* SHA-256 of the certificate's SubjectPublicKeyInfo, in hex. */
 static bool cert_pin(X509 *x, char hex[TLSCONN_PIN_LEN + 1])
 {
@@ -342,5 +330,7 @@ void tlsconn_close(struct tlsconn *c)
 	SSL_CTX_free(c->ctx);
 	if (c->own_fd && c->fd >= 0)
 		close(c->fd);
+	/* what was read ahead may be a secret ("LIST TOKEN") */
+	OPENSSL_cleanse(c->pending, sizeof c->pending);
 	free(c);
 }

@@ -3,11 +3,8 @@
  * for the backup MX's recipient list (cmd_backup_mx.c), which the
  * primary serves on a socket systemd hands it and the backup fetches.
  *
- *   server:  c = tlsconn_accept(0, cert, key, 10, why, sizeof why);
- *            or, to read the key before dropping privileges and speak
- *            to the peer only after (privdrop.h):
- *            c = tlsconn_server(0, cert, key, 10, why, sizeof why);
- *            vm_drop_privileges(...);
+ *   server:  c = tlsconn_server(0, cert, key, 10, why, sizeof why);
+ *            (the key is read: now drop privileges, privdrop.h)
  *            tlsconn_handshake(c, why, sizeof why);
  *   client:  c = tlsconn_connect(host, port, pin, 20, why, sizeof why);
  *            tlsconn_write(c, ...); tlsconn_read_line(c, ...);
@@ -32,11 +29,9 @@
 
 struct tlsconn;
 
-struct tlsconn *tlsconn_accept(int fd, const char *cert, const char *key,
-			       int timeout, char *why, size_t whylen);
-/* tlsconn_accept() in two steps: the certificate and key loaded, no byte
- * read from fd yet; then the handshake (on failure c stays to be
- * closed). */
+/* A server connection on fd in two steps: the certificate and key
+ * loaded, no byte read from fd yet; then the handshake (on failure c
+ * stays, to be closed). */
 struct tlsconn *tlsconn_server(int fd, const char *cert, const char *key,
 			       int timeout, char *why, size_t whylen);
 bool tlsconn_handshake(struct tlsconn *c, char *why, size_t whylen);
